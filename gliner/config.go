@@ -1,0 +1,173 @@
+package gliner
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// Config holds the fields of a model folder's gliner_config.json that
+// matter at inference. Absent fields take the reference's defaults (gliner
+// 0.2.27, gliner/config.py).
+type Config struct {
+	// ModelName is the Hugging Face id of the text encoder.
+	ModelName string `json:"model_name"`
+	// LabelsEncoder is the Hugging Face id of the label encoder; set for
+	// bi-encoder models.
+	LabelsEncoder string `json:"labels_encoder"`
+	// LabelsDecoder is set for generative-label models (unsupported).
+	LabelsDecoder string `json:"labels_decoder"`
+	// RelationsLayer is set for relation-extraction models (unsupported).
+	RelationsLayer json.RawMessage `json:"relations_layer"`
+	// SpanMode is "token_level" for token models, otherwise the span
+	// representation baked into the graph (markerV0, ...).
+	SpanMode string `json:"span_mode"`
+	// MaxWidth is the largest span width in words (K); it must match the graph.
+	MaxWidth int `json:"max_width"`
+	// MaxLen is the largest number of words per text; longer texts are
+	// truncated or refused, see [WithLongTexts].
+	MaxLen int `json:"max_len"`
+	// HiddenSize is the width of the GLiNER head.
+	HiddenSize int `json:"hidden_size"`
+	// EntToken and SepToken are the prompt tokens.
+	EntToken string `json:"ent_token"`
+	SepToken string `json:"sep_token"`
+	// ClassTokenIndex is the id of EntToken baked into the graph.
+	ClassTokenIndex int `json:"class_token_index"`
+	// EmbedEntToken selects where label embeddings are read (inside the graph).
+	EmbedEntToken bool `json:"embed_ent_token"`
+	// VocabSize is the encoder's resized vocabulary size.
+	VocabSize int `json:"vocab_size"`
+	// WordsSplitterType selects the word splitter; only "whitespace" (the
+	// reference regex) is supported.
+	WordsSplitterType string `json:"words_splitter_type"`
+	// NumRNNLayers is the number of BiLSTM layers (inside the graph).
+	NumRNNLayers int `json:"num_rnn_layers"`
+	// FuseLayers, PostFusionSchema and NumPostFusionLayers describe layers
+	// inside the graph.
+	FuseLayers          bool   `json:"fuse_layers"`
+	PostFusionSchema    string `json:"post_fusion_schema"`
+	NumPostFusionLayers int    `json:"num_post_fusion_layers"`
+	// SubtokenPooling must be "first", the only mode of the reference.
+	SubtokenPooling string `json:"subtoken_pooling"`
+	// PrecomputedPromptsMode marks compressed-prompt models (unsupported).
+	PrecomputedPromptsMode bool `json:"precomputed_prompts_mode"`
+	// ModelType is informational; the kind is resolved from the fields above.
+	ModelType string `json:"model_type"`
+}
+
+// Kind is the kind of a model, resolved from its folder.
+type Kind int
+
+// The model kinds.
+const (
+	// KindSpan is a uni-encoder span-level GLiNER model.
+	KindSpan Kind = iota
+	// KindToken is a uni-encoder token-level GLiNER model.
+	KindToken
+	// KindBiSpan is a bi-encoder span-level GLiNER model.
+	KindBiSpan
+	// KindBiToken is a bi-encoder token-level GLiNER model.
+	KindBiToken
+	// KindBIO is a fixed-schema token-classification model (B-/I-/O tags).
+	KindBIO
+)
+
+var kindNames = [...]string{"span", "token", "bi-encoder span", "bi-encoder token", "bio"}
+
+// String returns the kind's name.
+func (k Kind) String() string {
+	if k < 0 || int(k) >= len(kindNames) {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return kindNames[k]
+}
+
+// defaultConfig returns the reference defaults.
+func defaultConfig() Config {
+	return Config{
+		ModelName:           "microsoft/deberta-v3-small",
+		SpanMode:            "markerV0",
+		MaxWidth:            12,
+		MaxLen:              384,
+		HiddenSize:          512,
+		EntToken:            "<<ENT>>",
+		SepToken:            "<<SEP>>",
+		ClassTokenIndex:     -1,
+		EmbedEntToken:       true,
+		VocabSize:           -1,
+		WordsSplitterType:   "whitespace",
+		NumRNNLayers:        1,
+		NumPostFusionLayers: 1,
+		SubtokenPooling:     "first",
+	}
+}
+
+// ParseConfig reads a gliner_config.json. Absent fields take the reference
+// defaults; null fields too. It rejects what this library cannot run with a
+// *ConfigError wrapping [ErrUnsupported] or [ErrBadConfig].
+func ParseConfig(r io.Reader) (Config, error) {
+	cfg := defaultConfig()
+	var raw map[string]json.RawMessage
+	if err := json.NewDecoder(r).Decode(&raw); err != nil {
+		return Config{}, &ConfigError{Err: fmt.Errorf("%w: %v", ErrBadConfig, err)}
+	}
+	// Drop nulls so that they keep the defaults, as the reference does.
+	for k, v := range raw {
+		if string(v) == "null" {
+			delete(raw, k)
+		}
+	}
+	b, _ := json.Marshal(raw)
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return Config{}, &ConfigError{Err: fmt.Errorf("%w: %v", ErrBadConfig, err)}
+	}
+	if err := cfg.validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// Kind resolves the model kind the way the reference's
+// GLiNER._get_gliner_class does.
+func (c *Config) Kind() Kind {
+	bi := c.LabelsEncoder != ""
+	token := c.SpanMode == "token_level"
+	switch {
+	case bi && token:
+		return KindBiToken
+	case bi:
+		return KindBiSpan
+	case token:
+		return KindToken
+	}
+	return KindSpan
+}
+
+func (c *Config) validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &ConfigError{Field: field, Err: fmt.Errorf("%w: "+format, append([]any{ErrBadConfig}, args...)...)}
+	}
+	unsupported := func(field, format string, args ...any) error {
+		return &ConfigError{Field: field, Err: fmt.Errorf("%w: "+format, append([]any{ErrUnsupported}, args...)...)}
+	}
+	switch {
+	case len(c.RelationsLayer) > 0:
+		return unsupported("relations_layer", "relation-extraction models are not supported")
+	case c.LabelsDecoder != "":
+		return unsupported("labels_decoder", "generative-label (decoder) models are not supported")
+	case c.PrecomputedPromptsMode:
+		return unsupported("precomputed_prompts_mode", "compressed-prompt models are not supported")
+	case c.WordsSplitterType != "whitespace":
+		return unsupported("words_splitter_type", "word splitter %q is not supported (only \"whitespace\")", c.WordsSplitterType)
+	case c.SubtokenPooling != "first":
+		return unsupported("subtoken_pooling", "sub-token pooling %q is not supported (only \"first\")", c.SubtokenPooling)
+	case c.MaxWidth < 1:
+		return bad("max_width", "must be at least 1, got %d", c.MaxWidth)
+	case c.MaxLen < 1:
+		return bad("max_len", "must be at least 1, got %d", c.MaxLen)
+	case c.EntToken == "" || c.SepToken == "":
+		return bad("ent_token", "prompt tokens must not be empty")
+	}
+	return nil
+}

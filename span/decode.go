@@ -1,0 +1,258 @@
+package span
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// Span is one decoded entity candidate: words Start..End (both inclusive, as
+// in the reference's Span, whose docstring wrongly calls End exclusive), the
+// class (label column) and the score.
+//
+// Score is the float32 probability itself, exactly the value torch produces;
+// the reference's Python float is that value widened, so float64(Score)
+// reproduces it.
+type Span struct {
+	Start, End int
+	Class      int
+	Score      float32
+}
+
+// Options control decoding. The zero value decodes nothing (no labels).
+type Options struct {
+	// Thresholds holds one threshold per label; its length is the number of
+	// labels. A span of class c is kept if its probability is strictly above
+	// Thresholds[c] (inside scores of token-level models need ≥, see
+	// [Decoder.DecodeTokens]). Logit columns c ≥ len(Thresholds) (padded
+	// classes of a batch) are ignored. Thresholds are rounded to float32
+	// before the comparison, as torch does when it compares a float32 tensor
+	// with a Python float.
+	Thresholds []float64
+	// Nested allows nested spans (the reference's flat_ner=False); crossing
+	// spans still conflict.
+	Nested bool
+	// MultiLabel allows several classes on the same (Start, End).
+	MultiLabel bool
+}
+
+// candidate is a span with its enumeration ordinal, the tie-breaker of the
+// reference's stable sort.
+type candidate struct {
+	Span
+	ord int
+}
+
+// Decoder decodes logits into spans, reusing its buffers across calls so
+// that the steady state allocates nothing. The zero value is ready to use.
+// A Decoder is not safe for concurrent use; use one per goroutine.
+type Decoder struct {
+	cands  []candidate
+	kept   []candidate
+	owner  []int32
+	thr    []float32
+	cut    []float32
+	cutOK  []bool
+	logits []float32 // DecodeMatched
+}
+
+// SetThresholds fills dst (length = number of labels) with the same
+// threshold t and returns it, a helper for [Options.Thresholds].
+func SetThresholds(dst []float64, t float64) []float64 {
+	for i := range dst {
+		dst[i] = t
+	}
+	return dst
+}
+
+// DecodeSpans decodes the span logits of one text and appends the kept spans
+// to dst, sorted by start, returning the extended slice.
+//
+// logits is the text's [W, K, C] block of the model's [B, W, K, C] output
+// (W = len(logits)/(K·C) padded word positions, K = maxWidth, C =
+// numClasses), numWords the text's word count n ≤ W. Following the
+// reference (spec §5.1–5.2): p = [Sigmoid](logit); a span (s, s+k, c) is a
+// candidate if p > threshold_c, s+k < n and c < len(opts.Thresholds);
+// candidates are sorted by descending score, ties in (s, k, c) order; a
+// candidate is kept unless it conflicts with a kept one (flat: overlapping;
+// nested: crossing; identical (Start, End): unless MultiLabel); the kept
+// spans are stably sorted by Start.
+//
+// It panics with a "span: ..." message on inconsistent shapes: maxWidth or
+// numClasses < 1, len(logits) not a multiple of K·C, numWords outside
+// [0, W], or more thresholds than classes.
+func (d *Decoder) DecodeSpans(dst []Span, logits []float32, numWords, maxWidth, numClasses int, opts Options) []Span {
+	w := spanWords(len(logits), maxWidth, numClasses)
+	if numWords < 0 || numWords > w {
+		panic(fmt.Sprintf("span: numWords %d outside [0, %d]", numWords, w))
+	}
+	d.prepare(numClasses, opts)
+	d.cands = d.cands[:0]
+	numLabels := len(opts.Thresholds)
+	for s := range numWords {
+		for k := range min(maxWidth, numWords-s) {
+			row := logits[(s*maxWidth+k)*numClasses:][:numLabels]
+			for c, x := range row {
+				if !d.cutOK[c] || !(x >= d.cut[c]) {
+					continue
+				}
+				if p := Sigmoid(x); p > d.thr[c] {
+					d.cands = append(d.cands, candidate{Span{s, s + k, c, p}, len(d.cands)})
+				}
+			}
+		}
+	}
+	return d.greedy(dst, numWords, opts)
+}
+
+// DecodeSpansBatch decodes a [B, W, K, C] logits tensor, B = len(lengths),
+// with the same options for every text. Result b (dst[b], reused when dst
+// has room) holds the spans of text b. It panics like [Decoder.DecodeSpans].
+func (d *Decoder) DecodeSpansBatch(dst [][]Span, logits []float32, lengths []int, maxWidth, numClasses int, opts Options) [][]Span {
+	b := len(lengths)
+	if b == 0 {
+		return dst[:0]
+	}
+	if len(logits)%b != 0 {
+		panic(fmt.Sprintf("span: %d logits do not split into %d texts", len(logits), b))
+	}
+	per := len(logits) / b
+	dst = resizeBatch(dst, b)
+	for i, n := range lengths {
+		dst[i] = d.DecodeSpans(dst[i][:0], logits[i*per:(i+1)*per], n, maxWidth, numClasses, opts)
+	}
+	return dst
+}
+
+// resizeBatch returns dst with length b, keeping the inner slices it has.
+func resizeBatch(dst [][]Span, b int) [][]Span {
+	if cap(dst) < b {
+		dst = append(dst[:cap(dst)], make([][]Span, b-cap(dst))...)
+	}
+	return dst[:b]
+}
+
+// spanWords checks the [W, K, C] shape and returns W.
+func spanWords(n, maxWidth, numClasses int) int {
+	if maxWidth < 1 || numClasses < 1 {
+		panic(fmt.Sprintf("span: maxWidth %d and numClasses %d must be ≥ 1", maxWidth, numClasses))
+	}
+	if n%(maxWidth*numClasses) != 0 {
+		panic(fmt.Sprintf("span: %d logits are not a [W, %d, %d] tensor", n, maxWidth, numClasses))
+	}
+	return n / (maxWidth * numClasses)
+}
+
+// prepare converts the thresholds to float32 and precomputes their logit
+// cut-offs.
+func (d *Decoder) prepare(numClasses int, opts Options) {
+	n := len(opts.Thresholds)
+	if n > numClasses {
+		panic(fmt.Sprintf("span: %d thresholds for %d classes", n, numClasses))
+	}
+	d.thr = slices.Grow(d.thr[:0], n)[:n]
+	d.cut = slices.Grow(d.cut[:0], n)[:n]
+	d.cutOK = slices.Grow(d.cutOK[:0], n)[:n]
+	for c, t := range opts.Thresholds {
+		d.thr[c] = float32(t)
+		if c > 0 && d.thr[c] == d.thr[c-1] {
+			d.cut[c], d.cutOK[c] = d.cut[c-1], d.cutOK[c-1]
+			continue
+		}
+		d.cut[c], d.cutOK[c] = cutoff(d.thr[c])
+	}
+}
+
+// greedy runs the reference's greedy search over d.cands and appends the
+// kept spans to dst, sorted by start (ties: selection order).
+func (d *Decoder) greedy(dst []Span, numWords int, opts Options) []Span {
+	// 1. Stable sort by descending score: the ordinal breaks ties.
+	slices.SortFunc(d.cands, func(a, b candidate) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.ord, b.ord)
+	})
+	// 2. Keep each candidate that conflicts with no kept span.
+	d.kept = d.kept[:0]
+	if opts.Nested {
+		for _, c := range d.cands {
+			if !d.crossesKept(c.Span, opts.MultiLabel) {
+				d.kept = append(d.kept, c)
+			}
+		}
+	} else {
+		d.keepFlat(numWords, opts.MultiLabel)
+	}
+	// 3. Stable sort of the kept spans by start.
+	for i := range d.kept {
+		d.kept[i].ord = i
+	}
+	slices.SortFunc(d.kept, func(a, b candidate) int {
+		if c := cmp.Compare(a.Start, b.Start); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ord, b.ord)
+	})
+	for _, c := range d.kept {
+		dst = append(dst, c.Span)
+	}
+	return dst
+}
+
+// keepFlat is step 2 of greedy for flat decoding. Kept spans are pairwise
+// disjoint or identical, so owner[w] (the index of a kept span covering word
+// w, or -1) decides conflicts in O(width): a candidate conflicts iff it
+// covers an owned word whose span differs from it, or any owned word when
+// MultiLabel is off.
+func (d *Decoder) keepFlat(numWords int, multiLabel bool) {
+	d.owner = slices.Grow(d.owner[:0], numWords)[:numWords]
+	for i := range d.owner {
+		d.owner[i] = -1
+	}
+	for _, c := range d.cands {
+		if d.overlapsOwned(c.Span, multiLabel) {
+			continue
+		}
+		for w := c.Start; w <= c.End; w++ {
+			d.owner[w] = int32(len(d.kept))
+		}
+		d.kept = append(d.kept, c)
+	}
+}
+
+func (d *Decoder) overlapsOwned(sp Span, multiLabel bool) bool {
+	for w := sp.Start; w <= sp.End; w++ {
+		o := d.owner[w]
+		if o < 0 {
+			continue
+		}
+		q := d.kept[o]
+		if !multiLabel || q.Start != sp.Start || q.End != sp.End {
+			return true
+		}
+	}
+	return false
+}
+
+// crossesKept reports whether sp conflicts with a kept span in nested mode
+// (has_overlapping_nested).
+func (d *Decoder) crossesKept(sp Span, multiLabel bool) bool {
+	for _, q := range d.kept {
+		if q.Start == sp.Start && q.End == sp.End {
+			if !multiLabel {
+				return true
+			}
+			continue
+		}
+		disjoint := sp.Start > q.End || q.Start > sp.End
+		nested := (sp.Start <= q.Start && sp.End >= q.End) || (q.Start <= sp.Start && q.End >= sp.End)
+		if !disjoint && !nested {
+			return true
+		}
+	}
+	return false
+}

@@ -1,6 +1,7 @@
 package tokenize
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -52,6 +53,7 @@ var _ SplitFunc = SplitWords
 //
 // SplitWords has the [SplitFunc] signature.
 func SplitWords(dst []Word, text string) []Word {
+	bmpWordOnce.Do(buildBMPWord)
 	runes := 0 // code points before position i
 	for i := 0; i < len(text); {
 		c := text[i]
@@ -165,15 +167,21 @@ func isWordRune(r rune) bool {
 }
 
 // bmpWord is a bitmap of the word characters of the Basic Multilingual Plane
-// (8 KiB), so the common case avoids the binary search of unicode.Is.
-var bmpWord = func() (b [0x10000 / 64]uint64) {
+// (8 KiB), so the common case avoids the binary search of unicode.Is. It is
+// built on first use (about a millisecond), not at package initialisation;
+// isWordRune's callers run bmpWordOnce.Do(buildBMPWord) first.
+var (
+	bmpWord     [0x10000 / 64]uint64
+	bmpWordOnce sync.Once
+)
+
+func buildBMPWord() {
 	for r := rune(0); r < 0x10000; r++ {
 		if r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) {
-			b[r>>6] |= 1 << (r & 63)
+			bmpWord[r>>6] |= 1 << (r & 63)
 		}
 	}
-	return b
-}()
+}
 
 // IsPythonSpace reports whether r is whitespace for Python's str.isspace and
 // for \s in a str regular expression: \t \n \v \f \r, U+001C-U+001F, space,

@@ -294,6 +294,7 @@ func TestWordClassesMatchPython(t *testing.T) {
 	if err := json.Unmarshal(b, &pc); err != nil {
 		t.Fatal(err)
 	}
+	bmpWordOnce.Do(buildBMPWord)
 	checked, newer := 0, 0
 	for r := rune(0); r <= utf8.MaxRune; r++ {
 		if r >= 0xD800 && r <= 0xDFFF {

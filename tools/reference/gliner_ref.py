@@ -189,19 +189,33 @@ class HFTokenizer:
         raise ValueError(f"unsupported post_processor {t}")
 
     def encode_words_raw(self, batch: List[List[str]]) -> List[List[List[int]]]:
-        """Ids of every word of every sequence, each word encoded alone without specials."""
+        """Ids of every word of every sequence, each word encoded alone without specials.
+
+        Words are encoded independently of each other, so results are cached per
+        word; one node process encodes all words not seen before."""
+        self.prefetch(batch)
+        return [[self._word_cache[w] for w in ws] for ws in batch]
+
+    def prefetch(self, batch: List[List[str]]) -> None:
+        """Encode (in one node call) every word of the batch not in the cache."""
+        if not hasattr(self, "_word_cache"):
+            self._word_cache: Dict[str, List[int]] = {}
+        todo = list(dict.fromkeys(w for ws in batch for w in ws if w not in self._word_cache))
+        if not todo:
+            return
         script = os.path.join(HERE, "encode_words.js")
-        payload = "".join(json.dumps({"words": ws}, ensure_ascii=False) + "\n" for ws in batch)
+        payload = "".join(json.dumps({"words": todo[i:i + 512]}, ensure_ascii=False) + "\n"
+                          for i in range(0, len(todo), 512))
         env = dict(os.environ)
         env["NODE_PATH"] = os.path.join(REPO, "tools", "oracle", "node_modules")
         out = subprocess.run([self.node, script, self.path], input=payload.encode("utf-8"),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         if out.returncode != 0:
             raise RuntimeError("encode_words.js failed: " + out.stderr.decode("utf-8", "replace"))
-        lines = out.stdout.decode("utf-8").splitlines()
-        if len(lines) != len(batch):
-            raise RuntimeError(f"encode_words.js returned {len(lines)} lines for {len(batch)} inputs")
-        return [json.loads(l)["ids"] for l in lines]
+        got = [ids for l in out.stdout.decode("utf-8").splitlines() for ids in json.loads(l)["ids"]]
+        if len(got) != len(todo):
+            raise RuntimeError(f"encode_words.js returned {len(got)} encodings for {len(todo)} words")
+        self._word_cache.update(zip(todo, got))
 
     def encode_pretokenized(self, batch: List[List[str]]) -> List[Tuple[List[int], List[Optional[int]]]]:
         """(ids, word_ids) per sequence, with special tokens and truncation, unpadded."""

@@ -1,0 +1,58 @@
+// Package evaluate scores a GLiNER model against a gold corpus the way
+// biomedical NER papers do, and reports quality next to cost.
+//
+// # Overview
+//
+// A corpus is read into [Document] values by [ReadFile] or [Read] from one
+// of three formats ([Format]):
+//
+//   - CoNLL BIO ([FormatCoNLL]): one `token<TAB>tag` line per token, a blank
+//     line between sentences, tags in IOB2 (B-X starts an entity, I-X
+//     continues it). Each sentence is one document whose text is its tokens
+//     joined by single spaces; gold offsets are computed in that text. Tag
+//     sequences are decoded as seqeval does in strict IOB2 mode: an I-X that
+//     does not continue a B-X or I-X of the same type starts no entity; such
+//     tokens are counted in [Corpus.StrayInside].
+//   - PubTator ([FormatPubTator]): `id|t|title`, `id|a|abstract`, then
+//     tab-separated mentions `id start end text type [concept ...]`, a blank
+//     line between documents. The offsets of PubTator index into the title
+//     and the abstract joined by one space, so each document is one text,
+//     title + " " + abstract (checked: every mention of the shared NCBI-disease
+//     and BC5CDR test sets matches that text). Relation lines (`id CID a b`)
+//     are skipped.
+//   - JSON lines ([FormatJSONL]): one object per line,
+//     {"id": optional, "text": "...", "entities": [{"start": s, "end": e, "label": "X"}]},
+//     with start and end in Unicode code points (Python string indices),
+//     half-open.
+//
+// All offsets in this package are code-point offsets, half-open, as the
+// Python reference reports them; [Span] documents this once.
+//
+// [Scorer] compares predictions with gold spans under [MatchStrict] (same
+// boundaries and type) or [MatchOverlap] (the relaxed match of the
+// GLiNER-biomed evaluator: a prediction counts as a true positive when it
+// overlaps a not yet matched gold span of the same type; matching is greedy
+// and one-to-one, predictions taken in text order, each taking the earliest
+// overlapping gold span). It reports precision, recall and F1, micro and
+// macro, per type and by entity length in words ([LengthBucket]).
+//
+// [Run] drives an [Extractor] over a corpus in batches, scores it and
+// measures cost (texts per second, p50/p95 latency per text, peak memory),
+// producing a [Report]; [Report.WriteTable], [Report.WriteJSON] and
+// [WriteHTML] render it, and [WriteCompareHTML] compares several reports.
+//
+// # Concurrency
+//
+// Readers and report writers are plain functions. A [Scorer] is not safe for
+// concurrent use. [Run] calls the extractor from one goroutine.
+//
+// # Invariants
+//
+// Every span of a [Document] satisfies 0 <= Start < End <= number of code
+// points of Text; readers reject input that breaks this.
+//
+// # Errors
+//
+// Malformed input gives a [*ParseError] (file line and what is wrong) that
+// wraps [ErrFormat]; an unknown format name gives [ErrUnknownFormat].
+package evaluate

@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""Generate the tiny ONNX graphs the encoder tests run.
+
+Run from anywhere with the Debian interpreter (python3-onnx, numpy):
+
+    /usr/bin/python3 encoder/testdata/gen_graphs.py
+
+It rewrites, next to this script:
+
+  basic.onnx  inputs  a int64 [batch, n], b int64 [batch, n],
+                      mask bool [batch, n], x float32 [batch, 4]
+              outputs sum int64 [batch, n] = a + b
+                      inverted bool [batch, n] = not mask
+                      count int64 [batch] = number of true values per row of mask
+                      proj float32 [batch, 3] = x @ W + bias (W, bias below)
+  slow.onnx   inputs  x float32 [n, n], iters int64 [1]
+              outputs y float32 [n, n]: iters times y = tanh(y @ x / n), from y = x.
+              With n = 256 one iteration is about 33 MFLOP, so a large iters gives a
+              run that lasts as long as a test wants (cancellation tests).
+
+The graphs use opset 13 and IR version 7 so that any ONNX Runtime >= 1.8 loads
+them. The output is deterministic (no random values).
+"""
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OPSET = [helper.make_opsetid("", 13)]
+
+# Known weights so the Go test can compute the expected projection by hand.
+W = np.array(
+    [[1.0, 0.0, 0.5], [0.0, 1.0, -0.5], [2.0, 0.0, 0.25], [0.0, -1.0, 1.0]],
+    dtype=np.float32,
+)
+BIAS = np.array([0.5, -0.25, 0.0], dtype=np.float32)
+
+
+def save(model, name):
+    model.ir_version = 7
+    onnx.checker.check_model(model)
+    path = os.path.join(HERE, name)
+    # Zero the producer fields so reruns give identical bytes.
+    model.producer_name = "encoder/testdata/gen_graphs.py"
+    model.producer_version = "1"
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
+    print("wrote", path, os.path.getsize(path), "bytes")
+
+
+def basic():
+    inputs = [
+        helper.make_tensor_value_info("a", TensorProto.INT64, ["batch", "n"]),
+        helper.make_tensor_value_info("b", TensorProto.INT64, ["batch", "n"]),
+        helper.make_tensor_value_info("mask", TensorProto.BOOL, ["batch", "n"]),
+        helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4]),
+    ]
+    outputs = [
+        helper.make_tensor_value_info("sum", TensorProto.INT64, ["batch", "n"]),
+        helper.make_tensor_value_info("inverted", TensorProto.BOOL, ["batch", "n"]),
+        helper.make_tensor_value_info("count", TensorProto.INT64, ["batch"]),
+        helper.make_tensor_value_info("proj", TensorProto.FLOAT, ["batch", 3]),
+    ]
+    inits = [
+        numpy_helper.from_array(W, "W"),
+        numpy_helper.from_array(BIAS, "bias"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
+    ]
+    nodes = [
+        helper.make_node("Add", ["a", "b"], ["sum"]),
+        helper.make_node("Not", ["mask"], ["inverted"]),
+        helper.make_node("Cast", ["mask"], ["mask_i64"], to=TensorProto.INT64),
+        helper.make_node("ReduceSum", ["mask_i64", "axis1"], ["count"], keepdims=0),
+        helper.make_node("MatMul", ["x", "W"], ["xw"]),
+        helper.make_node("Add", ["xw", "bias"], ["proj"]),
+    ]
+    graph = helper.make_graph(nodes, "basic", inputs, outputs, inits)
+    save(helper.make_model(graph, opset_imports=OPSET), "basic.onnx")
+
+
+def slow():
+    inputs = [
+        helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", "n"]),
+        helper.make_tensor_value_info("iters", TensorProto.INT64, [1]),
+    ]
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", "n"])]
+    # Loop body: (iter, cond, y) -> (cond, tanh(y @ x / n)); x is captured
+    # from the outer scope, scale computed there too.
+    body = helper.make_graph(
+        [
+            helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+            helper.make_node("MatMul", ["y_in", "x"], ["yx"]),
+            helper.make_node("Mul", ["yx", "scale"], ["yxs"]),
+            helper.make_node("Tanh", ["yxs"], ["y_out"]),
+        ],
+        "body",
+        [
+            helper.make_tensor_value_info("i", TensorProto.INT64, []),
+            helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("y_in", TensorProto.FLOAT, None),
+        ],
+        [
+            helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("y_out", TensorProto.FLOAT, None),
+        ],
+    )
+    nodes = [
+        # trip count: scalar from the [1] input
+        helper.make_node("Squeeze", ["iters"], ["trip"]),
+        helper.make_node("Shape", ["x"], ["xshape"]),
+        helper.make_node("Gather", ["xshape", "zero"], ["n_i64"], axis=0),
+        helper.make_node("Cast", ["n_i64"], ["n_f"], to=TensorProto.FLOAT),
+        helper.make_node("Reciprocal", ["n_f"], ["scale"]),
+        helper.make_node("Loop", ["trip", "cond", "x"], ["y"], body=body),
+    ]
+    inits = [
+        numpy_helper.from_array(np.array(True), "cond"),
+        numpy_helper.from_array(np.array(0, dtype=np.int64), "zero"),
+    ]
+    graph = helper.make_graph(nodes, "slow", inputs, outputs, inits)
+    save(helper.make_model(graph, opset_imports=OPSET), "slow.onnx")
+
+
+if __name__ == "__main__":
+    basic()
+    slow()

@@ -86,7 +86,9 @@ func initialize(s search) (RuntimeInfo, error) {
 		return RuntimeInfo{}, err
 	}
 	ort.SetSharedLibraryPath(path)
-	if err := ort.InitializeEnvironment(); err != nil {
+	// ONNX Runtime's own log goes to stderr; keep it to fatal messages; the
+	// errors it reports come back as Go errors anyway.
+	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
 		return RuntimeInfo{}, &LoadError{Path: path, Source: c.source, Err: err}
 	}
 	version := ort.GetVersion()

@@ -1,0 +1,45 @@
+// Package gliner is the public API of the library: it loads GLiNER models
+// exported to ONNX and finds entities of any type named in plain words
+// ("disease", "chemical compound", "gene or gene product") in text.
+//
+// # Overview
+//
+// [Open] loads a model folder as published on the Hugging Face hub
+// (gliner_config.json, tokenizer.json or spm.model, model.onnx or
+// onnx/model.onnx); [OpenDefault] loads the model built into the module.
+// [Model.Extract] and [Model.ExtractBatch] take texts and labels and return
+// [Entity] values with byte and code-point offsets and scores.
+//
+// The pipeline follows the reference Python package gliner (0.2.27)
+// exactly: words are split with the reference's regular expression
+// (package tokenize), the prompt "<<ENT>> label ... <<SEP>>" is prepended,
+// words are encoded into sub-word ids with the model's tokenizer, the
+// tensors of the published ONNX contract are built and run (package
+// encoder), and the logits are decoded with the reference's thresholding and
+// greedy search (package span).
+//
+// # Concurrency
+//
+// A [Model] is safe for concurrent use by any number of goroutines.
+// [Model.Close] may be called once the model is no longer used; calls after
+// it return [ErrClosed].
+//
+// # Invariants
+//
+// Entities of one text are sorted by start. Entity.Text equals
+// text[Entity.Start:Entity.End]. Labels are de-duplicated keeping the first
+// occurrence, as the reference does; texts that are empty or all whitespace
+// (Python's str.isspace) give no entities. Texts longer than the model's
+// max_len words are truncated with a logged warning, as the reference does,
+// unless [WithLongTexts] asks for an error instead.
+//
+// # Errors
+//
+// Errors wrap the sentinels of this package ([ErrMissingFile],
+// [ErrBadConfig], [ErrUnsupported], [ErrMismatch], [ErrClosed],
+// [ErrTextTooLong], [ErrLabel]) inside *[ModelError] or *[ConfigError] where
+// a file is concerned, or are errors of package encoder (ONNX Runtime
+// library not found, invalid graph, graph not matching the GLiNER
+// contract). Cancelling the context stops a running batch and returns the
+// context's error.
+package gliner

@@ -31,7 +31,8 @@ type Model struct {
 	batchSize int
 	longTexts LongTextPolicy
 
-	decoders sync.Pool // *span.Decoder
+	bi       *biEncoder // set for bi-encoder models
+	decoders sync.Pool  // *span.Decoder
 	closed   atomic.Bool
 	closeMu  sync.Mutex
 }
@@ -82,8 +83,12 @@ func Open(dir string, opts ...Option) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{dir: dir, cfg: cfg, kind: cfg.Kind(), logger: c.logger, batchSize: c.batchSize, longTexts: c.longTexts}
-	if m.kind != KindSpan && m.kind != KindToken {
-		return nil, &ConfigError{Path: cfgPath, Field: "labels_encoder", Err: fmt.Errorf("%w: %s models are not supported yet", ErrUnsupported, m.kind)}
+	m.decoders.New = func() any { return new(span.Decoder) }
+	if m.kind == KindBiSpan || m.kind == KindBiToken {
+		if err := m.openBi(c); err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
 	if err := m.loadTokenizer(); err != nil {
 		return nil, err
@@ -101,7 +106,6 @@ func Open(dir string, opts ...Option) (*Model, error) {
 		m.sess.Close()
 		return nil, err
 	}
-	m.decoders.New = func() any { return new(span.Decoder) }
 	return m, nil
 }
 
@@ -157,10 +161,14 @@ func (m *Model) Close() error {
 	if m.closed.Swap(true) {
 		return nil
 	}
+	var errs []error
 	if m.sess != nil {
-		return m.sess.Close()
+		errs = append(errs, m.sess.Close())
 	}
-	return nil
+	if m.bi != nil {
+		errs = append(errs, m.bi.close())
+	}
+	return errors.Join(errs...)
 }
 
 // Extract finds the entities of the given labels in text, sorted by start.
@@ -203,7 +211,11 @@ func (m *Model) ExtractBatch(ctx context.Context, texts []string, labels []strin
 			return nil, err
 		}
 		idx := valid[lo:min(lo+m.batchSize, len(valid))]
-		if err := m.runBatch(ctx, texts, idx, labels, prompt, dopts, out); err != nil {
+		run := m.runBatch
+		if m.bi != nil {
+			run = m.runBiBatch
+		}
+		if err := run(ctx, texts, idx, labels, prompt, dopts, out); err != nil {
 			return nil, err
 		}
 	}

@@ -1,0 +1,52 @@
+// Package server serves a GLiNER model over HTTP with a small JSON API.
+//
+// # Overview
+//
+//	POST /v1/extract   {"text": "...", "labels": ["disease"], "threshold": 0.5,
+//	                    "nested": false, "multi_label": false,
+//	                    "label_thresholds": {"disease": 0.3}}
+//	                   → 200 {"entities": [{"label", "score", "text", "start", "end", "rune_start", "rune_end"}]}
+//	                   with "texts": [...] instead of "text":
+//	                   → 200 {"results": [{"entities": [...]}, ...]}
+//	GET  /healthz      → 200 {"status": "ok"}
+//	GET  /metrics      → Prometheus text exposition (version 0.0.4)
+//
+// Offsets: start and end are byte offsets into the UTF-8 text, rune_start
+// and rune_end code-point offsets, all half-open.
+//
+// Errors are JSON bodies {"error": "message"} with these statuses:
+// 400 malformed JSON, neither or both of text and texts, no labels, an empty
+// or duplicate label, too many labels or texts, a threshold outside [0, 1];
+// 405 wrong method; 413 body larger than the limit; 415 a Content-Type other
+// than JSON; 429 all extraction slots busy (with Retry-After: 1, returned at
+// once, never queued); 504 the per-request timeout expired; 500 the
+// extractor failed. A request whose client went away is abandoned: its
+// context is cancelled, which reaches the extractor, and it is counted with
+// code 499 in the metrics.
+//
+// Metrics: gliner_http_requests_total{path,code} counter,
+// gliner_http_request_duration_seconds{path} histogram,
+// gliner_http_in_flight_requests gauge, gliner_extract_texts_total counter
+// and gliner_extract_slots gauge (the concurrency limit).
+//
+// [Server.Serve] runs the server on a listener until its context is done,
+// then shuts down gracefully: it stops accepting connections and waits for
+// the requests in flight to be answered.
+//
+// # Concurrency
+//
+// A [Server] handles requests concurrently; at most [Config.Concurrency]
+// extractor calls run at the same time. The [Extractor] must be safe for
+// concurrent use ([gliner.Model] is).
+//
+// # Invariants
+//
+// Every request that reaches the handler gets exactly one response (unless
+// its client disconnected) and is counted once in the metrics.
+//
+// # Errors
+//
+// [Server.Serve] returns the listener's error, or nil after a graceful
+// shutdown; [ErrShutdownTimeout] when requests were still running at the
+// end of [Config.ShutdownTimeout].
+package server

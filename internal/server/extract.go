@@ -1,0 +1,183 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gliner-go/gliner/gliner"
+)
+
+// ExtractRequest is the body of POST /v1/extract. Exactly one of Text and
+// Texts is set.
+type ExtractRequest struct {
+	Text            *string            `json:"text,omitempty"`
+	Texts           []string           `json:"texts,omitempty"`
+	Labels          []string           `json:"labels"`
+	Threshold       *float64           `json:"threshold,omitempty"`
+	Nested          bool               `json:"nested,omitempty"`
+	MultiLabel      bool               `json:"multi_label,omitempty"`
+	LabelThresholds map[string]float64 `json:"label_thresholds,omitempty"`
+}
+
+// ExtractResponse is the answer to a request with "text".
+type ExtractResponse struct {
+	Entities []gliner.Entity `json:"entities"`
+}
+
+// BatchResponse is the answer to a request with "texts": one result per
+// text, in order.
+type BatchResponse struct {
+	Results []ExtractResponse `json:"results"`
+}
+
+func (s *Server) handleExtract(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		methodNotAllowed(w, "POST")
+		return
+	}
+	body, code, err := readBody(w, r, s.cfg.MaxBody)
+	if err != nil {
+		writeError(w, code, err.Error())
+		return
+	}
+	req, texts, err := s.parse(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	select {
+	case s.slots <- struct{}{}:
+	default:
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("all %d extraction slots are busy; retry later", cap(s.slots)))
+		return
+	}
+	ents, err := s.run(r.Context(), req, texts)
+	<-s.slots
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.metrics.texts.Add(int64(len(texts)))
+	if req.Text != nil {
+		writeJSON(w, http.StatusOK, ExtractResponse{Entities: nonNil(ents[0])})
+		return
+	}
+	out := BatchResponse{Results: make([]ExtractResponse, len(ents))}
+	for i, e := range ents {
+		out.Results[i].Entities = nonNil(e)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func nonNil(e []gliner.Entity) []gliner.Entity {
+	if e == nil {
+		return []gliner.Entity{}
+	}
+	return e
+}
+
+func (s *Server) run(ctx context.Context, req *ExtractRequest, texts []string) ([][]gliner.Entity, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	ents, err := s.ex.ExtractBatch(ctx, texts, req.Labels, options(req)...)
+	if err == nil && len(ents) != len(texts) {
+		err = fmt.Errorf("server: extractor returned %d results for %d texts", len(ents), len(texts))
+	}
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err() // the deadline passed while the extractor finished anyway
+	}
+	return ents, err
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case r.Context().Err() != nil:
+		// The client went away; nobody reads the answer.
+		s.cfg.Logger.Info("client disconnected", "err", err)
+	case errors.Is(err, context.DeadlineExceeded):
+		writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("extraction took longer than %s", s.cfg.Timeout))
+	default:
+		s.cfg.Logger.Error("extraction failed", "err", err)
+		writeError(w, http.StatusInternalServerError, "extraction failed: "+err.Error())
+	}
+}
+
+func options(req *ExtractRequest) []gliner.ExtractOption {
+	var opts []gliner.ExtractOption
+	if req.Threshold != nil {
+		opts = append(opts, gliner.WithThreshold(*req.Threshold))
+	}
+	for l, t := range req.LabelThresholds {
+		opts = append(opts, gliner.WithLabelThreshold(l, t))
+	}
+	if req.Nested {
+		opts = append(opts, gliner.WithNested())
+	}
+	if req.MultiLabel {
+		opts = append(opts, gliner.WithMultiLabel())
+	}
+	return opts
+}
+
+// parse decodes and validates a request body.
+func (s *Server) parse(body []byte) (*ExtractRequest, []string, error) {
+	var req ExtractRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, nil, fmt.Errorf("malformed JSON body: %v", err)
+	}
+	if dec.More() {
+		return nil, nil, errors.New("malformed JSON body: more than one value")
+	}
+	var texts []string
+	switch {
+	case req.Text != nil && req.Texts != nil:
+		return nil, nil, errors.New(`give "text" or "texts", not both`)
+	case req.Text != nil:
+		texts = []string{*req.Text}
+	case req.Texts != nil:
+		texts = req.Texts
+	default:
+		return nil, nil, errors.New(`missing "text" or "texts"`)
+	}
+	if err := s.validate(&req, texts); err != nil {
+		return nil, nil, err
+	}
+	return &req, texts, nil
+}
+
+func (s *Server) validate(req *ExtractRequest, texts []string) error {
+	if len(texts) > s.cfg.MaxTexts {
+		return fmt.Errorf("%d texts exceed the limit of %d", len(texts), s.cfg.MaxTexts)
+	}
+	if len(req.Labels) == 0 {
+		return errors.New(`"labels" must list at least one label`)
+	}
+	if len(req.Labels) > s.cfg.MaxLabels {
+		return fmt.Errorf("%d labels exceed the limit of %d", len(req.Labels), s.cfg.MaxLabels)
+	}
+	seen := map[string]bool{}
+	for _, l := range req.Labels {
+		if l == "" || seen[l] {
+			return fmt.Errorf("label %q is empty or repeated", l)
+		}
+		seen[l] = true
+	}
+	if req.Threshold != nil && !in01(*req.Threshold) {
+		return fmt.Errorf("threshold %v is outside [0, 1]", *req.Threshold)
+	}
+	for l, t := range req.LabelThresholds {
+		if !seen[l] || !in01(t) {
+			return fmt.Errorf("label_thresholds: %q must be one of the labels with a threshold in [0, 1]", l)
+		}
+	}
+	return nil
+}
+
+func in01(t float64) bool { return t >= 0 && t <= 1 }

@@ -64,20 +64,57 @@ def is_ascii(s):
     return all(ord(c) < 128 for c in s)
 
 
+def adapt_tokenizer_json_for_transformers_js(spec):
+    """transformers.js 2.17 (used by GLiNER.js 0.0.19) reads two tokenizer.json
+    fields only in their older spelling.  The same meaning is written in that
+    spelling (hub files saved by tokenizers < 0.19 have it); Rust tokenizers
+    behaviour is unchanged.  Returns the list of changes made.
+    - Metaspace with prepend_scheme "always"/"first" needs "add_prefix_space": true,
+      else transformers.js never prepends "▁" (every DeBERTa-v3 id differs).
+    - a model without "type" is read as a whole-word "LegacyTokenizerModel";
+      a WordPiece model (continuing_subword_prefix + max_input_chars_per_word)
+      gets "type": "WordPiece"."""
+    changes = []
+
+    def fix_metaspace(node, where):
+        if isinstance(node, dict):
+            if node.get("type") == "Metaspace" and "add_prefix_space" not in node:
+                node["add_prefix_space"] = node.get("prepend_scheme", "always") in ("always", "first")
+                changes.append(f"{where}: Metaspace add_prefix_space={node['add_prefix_space']}")
+            for k, v in node.items():
+                fix_metaspace(v, where)
+        elif isinstance(node, list):
+            for v in node:
+                fix_metaspace(v, where)
+
+    fix_metaspace(spec.get("pre_tokenizer"), "pre_tokenizer")
+    fix_metaspace(spec.get("decoder"), "decoder")
+    m = spec.get("model", {})
+    if "type" not in m and "continuing_subword_prefix" in m and "max_input_chars_per_word" in m:
+        m["type"] = "WordPiece"
+        changes.append("model: type=WordPiece")
+    return changes
+
+
 def js_tokenizer_folder(fx, tmp):
     """A folder transformers.js can load: tokenizer.json + tokenizer_config.json."""
     d = os.path.join(tmp, fx.name + "-tok")
     os.makedirs(d, exist_ok=True)
-    shutil.copy(fx.tokenizer_json, os.path.join(d, "tokenizer.json"))
-    for f in ("tokenizer_config.json", "special_tokens_map.json"):
-        p = os.path.join(fx.dir, f)
+    with open(fx.tokenizer_json, encoding="utf-8") as f:
+        spec = json.load(f)
+    changes = adapt_tokenizer_json_for_transformers_js(spec)
+    with open(os.path.join(d, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(spec, f, ensure_ascii=False)
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        p = os.path.join(fx.dir, name)
         if os.path.exists(p):
-            shutil.copy(p, os.path.join(d, f))
+            shutil.copy(p, os.path.join(d, name))
     if not os.path.exists(os.path.join(d, "tokenizer_config.json")):
         with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
             json.dump({"cls_token": "[CLS]", "sep_token": "[SEP]", "pad_token": "[PAD]",
                        "unk_token": "[UNK]", "mask_token": "[MASK]"}, f)
-    return d
+        changes.append("tokenizer_config.json written (cls/sep/pad/unk/mask tokens)")
+    return d, changes
 
 
 def find_onnx(model_dir):
@@ -88,7 +125,7 @@ def find_onnx(model_dir):
 
 
 def run_js(fx, texts, labels, tmp):
-    tokdir = js_tokenizer_folder(fx, tmp)
+    tokdir, changes = js_tokenizer_folder(fx, tmp)
     inp = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in texts)
     js = os.path.join(g.REPO, "tools", "gliner-js", "run.mjs")
     settings = ",".join(f"{'flat_multi' if m else ('flat' if fl else 'nested')}:{t}" for _, fl, m, t in JS_SETTINGS)
@@ -98,7 +135,7 @@ def run_js(fx, texts, labels, tmp):
                          cwd=os.path.dirname(js))
     if out.returncode != 0:
         raise RuntimeError("GLiNER.js runner failed: " + out.stderr.decode("utf-8", "replace")[-3000:])
-    return [json.loads(l) for l in out.stdout.decode().splitlines() if l.strip()]
+    return [json.loads(l) for l in out.stdout.decode().splitlines() if l.strip()], changes
 
 
 def decode_logits(b64, dims):
@@ -202,7 +239,7 @@ def main():
         texts = texts[:a.limit]
     tmp = tempfile.mkdtemp(prefix="gliner-js-cmp-")
     try:
-        js_out = run_js(fx, [(r["id"], r["text"]) for r in texts], labels, tmp)
+        js_out, tok_changes = run_js(fx, [(r["id"], r["text"]) for r in texts], labels, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     by_id = {r["id"]: r for r in texts}
@@ -225,7 +262,7 @@ def main():
         dump({"kind": "header", "fixture": fx.name, "peer": "npm gliner@0.0.19 (GLiNER.js) with onnxruntime-node 1.30.0",
               "labels": labels,
               "settings": [{"name": n, "threshold": t, "flat_ner": fl, "multi_label": m} for n, fl, m, t in JS_SETTINGS],
-              "classes": CLASS_DOC, "score_eps": SCORE_EPS,
+              "classes": CLASS_DOC, "score_eps": SCORE_EPS, "tokenizer_json_changes_for_transformers_js": tok_changes,
               "offsets": "GLiNER.js offsets are UTF-16 code units; all texts here are ASCII so they equal code points and bytes"})
         for jo in js_out:
             ref = by_id[jo["id"]]
@@ -313,7 +350,7 @@ def main():
                 rec["inputs"] = js_in
                 rec["logits"] = jo["logits"]
             dump(rec)
-    summary = {"fixture": fx.name, "texts": len(js_out), "texts_with_tensors": len(keep_logits & set(by_id)),
+    summary = {"fixture": fx.name, "texts": len(js_out), "tokenizer_json_changes_for_transformers_js": tok_changes, "texts_with_tensors": len(keep_logits & set(by_id)),
                "glinerjs_entities": dict(n_ent_js),
                "tensor_classes": dict(tensor_counts),
                "entity_diffs": {f"{n}:{c}": v for (n, c), v in sorted(counts.items())},

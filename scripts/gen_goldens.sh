@@ -37,7 +37,7 @@ fi
 [ "${#fixtures[@]}" -gt 0 ] || { echo "gen_goldens: no fixture models under testdata/models" >&2; exit 1; }
 
 mkdir -p testdata/golden
-"$py" tools/reference/gen_goldens.py --models testdata/models --out testdata/golden "${fixtures[@]}"
+"$py" tools/reference/gen_goldens.py --ort-check --models testdata/models --out testdata/golden "${fixtures[@]}"
 
 # GLiNER.js comparison: span fixtures only (GLiNER.js decodes token-level
 # logits in the old [3,B,W,C] layout only).

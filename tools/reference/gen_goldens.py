@@ -65,7 +65,56 @@ def near_threshold(logits, batch, setting, cfg, eps=1e-5):
     return n
 
 
-def run_fixture(fx, texts, out_dir, stats):
+def find_onnx(model_dir):
+    for p in ("model.onnx", os.path.join("onnx", "model.onnx")):
+        if os.path.exists(os.path.join(model_dir, p)):
+            return os.path.join(model_dir, p)
+    return None
+
+
+def ort_check(fx, items):
+    """Run the fixture's ONNX file with onnxruntime-node on the reference
+    tensors; compare logits with torch's and the decoded entities with the
+    golden ones. items: (id, batch, torch_logits, entities_by_setting)."""
+    import subprocess
+    onnx = find_onnx(fx.dir)
+    if onnx is None:
+        return {"skipped": "no model.onnx"}
+    lines = []
+    for rid, batch, _, _ in items:
+        lines.append(json.dumps({"id": rid, "feeds": {k: v.tolist() for k, v in batch.feeds().items()}}))
+    js = os.path.join(g.REPO, "tools", "gliner-js", "ort_run.mjs")
+    out = subprocess.run(["node", js, os.path.abspath(onnx)], input=("\n".join(lines) + "\n").encode(),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=os.path.dirname(js))
+    if out.returncode != 0:
+        return {"error": out.stderr.decode("utf-8", "replace")[-2000:]}
+    res = [json.loads(l) for l in out.stdout.decode().splitlines() if l.strip()]
+    max_diff = 0.0
+    differ = []
+    for (rid, batch, tl, ents), r in zip(items, res):
+        ol = np.frombuffer(base64.b64decode(r["f32le_b64"]), dtype="<f4").reshape(r["dims"])
+        if fx.cfg.token_level and fx.token_layout == "3BWC":
+            ol = np.ascontiguousarray(np.transpose(ol, (1, 2, 3, 0)))
+        n = len(batch.items[0].words)
+        if fx.cfg.token_level:
+            d = float(np.abs(ol[0, :n] - tl[0, :n]).max())
+        else:
+            K = tl.shape[2]
+            valid = np.array([[s + k < n for k in range(K)] for s in range(tl.shape[1])])
+            d = float(np.abs(ol[0] - tl[0])[valid].max())
+        max_diff = max(max_diff, d)
+        for s in SETTINGS:
+            e2 = g.decode_batch(batch, ol, s, fx.cfg)[0]
+            e1 = ents[s.name]
+            same = [(a["start"], a["end"], a["label"]) for a in e1] == [(b["start"], b["end"], b["label"]) for b in e2] \
+                and all(abs(a["score"] - b["score"]) <= 1e-5 for a, b in zip(e1, e2))
+            if not same:
+                differ.append({"id": rid, "setting": s.name})
+    return {"onnx": os.path.relpath(onnx, g.REPO), "texts": len(items), "max_abs_logit_diff_valid": max_diff,
+            "entity_lists_differing": len(differ), "examples": differ[:10]}
+
+
+def run_fixture(fx, texts, out_dir, stats, do_ort_check=False):
     cfg = fx.cfg
     recs = [dict(r) for r in texts]
     # One node call tokenizes every word of every text and every label set.
@@ -89,6 +138,7 @@ def run_fixture(fx, texts, out_dir, stats):
             logit_ids.add(r["id"])
         seen[c] = seen.get(c, 0) + 1
     layout_mismatch = 0
+    ort_items = []
     with gzip.GzipFile(path, "wb", mtime=0) as f:
         dump(f, {"kind": "header", "fixture": fx.name, "model_dir": "testdata/models/" + fx.name,
                  "default_labels": DEFAULT_LABELS, "settings": [setting_json(s) for s in SETTINGS],
@@ -128,6 +178,8 @@ def run_fixture(fx, texts, out_dir, stats):
                             layout_mismatch += 1
                 for s in SETTINGS:
                     near[s.name] += near_threshold(logits, batch, s, cfg)
+                if do_ort_check:
+                    ort_items.append((r["id"], batch, logits, {s.name: res[s.name][0] for s in SETTINGS}))
             rec["entities"] = {s.name: res[s.name][0] for s in SETTINGS}
             for s in SETTINGS:
                 n_ent[s.name] += len(res[s.name][0])
@@ -184,6 +236,7 @@ def run_fixture(fx, texts, out_dir, stats):
     stats[fx.name] = {"texts": len(recs), "valid": n_valid, "entities": n_ent, "near_threshold_1e-5": near,
                       "batch_groups": len(groups), "batch_groups_differing": mism,
                       "batch_max_score_diff": max_diff,
+                      "ort_check": ort_check(fx, ort_items) if do_ort_check else None,
                       "files": [os.path.relpath(path, g.REPO), os.path.relpath(bpath, g.REPO)]}
 
 
@@ -193,6 +246,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(g.REPO, "testdata", "golden"))
     ap.add_argument("--shared", default=os.environ.get("GLINER_SHARED_DIR", os.path.join(g.REPO, "..", "shared")))
     ap.add_argument("--limit", type=int, default=0, help="only the first N corpus texts (for quick checks)")
+    ap.add_argument("--ort-check", action="store_true",
+                    help="also run model.onnx with onnxruntime-node (tools/gliner-js) on the reference tensors and report differences")
     ap.add_argument("fixtures", nargs="*")
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -206,7 +261,7 @@ def main():
     for name in names:
         fx = Fixture(os.path.join(a.models, name))
         texts = [{"id": i, "text": t} for i, t in corpus] + corpora.edge_cases(corpus, fx.cfg.max_len)
-        run_fixture(fx, texts, a.out, stats)
+        run_fixture(fx, texts, a.out, stats, a.ort_check)
         print(json.dumps({name: stats[name]}), flush=True)
     sp = os.path.join(a.out, "stats.json")
     old = {}

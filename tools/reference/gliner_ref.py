@@ -379,7 +379,7 @@ class Span:
 
 def sigmoid32(logits: np.ndarray) -> np.ndarray:
     """torch.sigmoid on the float32 logits (the reference's exact float32 results)."""
-    x = np.ascontiguousarray(logits, dtype=np.float32)
+    x = np.array(logits, dtype=np.float32, copy=True, order="C")
     if torch is not None:
         return torch.sigmoid(torch.from_numpy(x)).numpy()
     return (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32)  # pragma: no cover

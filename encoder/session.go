@@ -3,6 +3,7 @@
 package encoder
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -73,9 +74,38 @@ func open(cfg *config, path string, data []byte) (*Session, error) {
 	return s, nil
 }
 
-// graphInfo reads the inputs and outputs through a temporary session created
-// without graph optimisations and with one thread (cheap to build).
+// graphInfo reads the graph's inputs and outputs from the model's protobuf
+// framing (readGraphIO). If that fails, it asks ONNX Runtime, which either
+// explains what is wrong with the model or reads what readGraphIO could not.
 func graphInfo(path string, data []byte) (ins, outs []TensorInfo, err error) {
+	if ins, outs, err = readModelIO(path, data); err == nil {
+		return ins, outs, nil
+	}
+	return ortGraphInfo(path, data)
+}
+
+func readModelIO(path string, data []byte) (ins, outs []TensorInfo, err error) {
+	if data != nil {
+		return readGraphIO(bytes.NewReader(data), int64(len(data)))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return readGraphIO(f, st.Size())
+}
+
+// ortGraphInfo reads the inputs and outputs through a temporary ONNX Runtime
+// session (for files: without graph optimisations, one thread).
+func ortGraphInfo(path string, data []byte) (ins, outs []TensorInfo, err error) {
 	var oi, oo []ort.InputOutputInfo
 	if data != nil {
 		oi, oo, err = ort.GetInputOutputInfoWithONNXData(data)

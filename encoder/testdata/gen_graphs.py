@@ -17,6 +17,8 @@ It rewrites, next to this script:
               outputs y float32 [n, n]: iters times y = tanh(y @ x / n), from y = x.
               With n = 256 one iteration is about 33 MFLOP, so a large iters gives a
               run that lasts as long as a test wants (cancellation tests).
+  iface.onnx  odd inputs and outputs (see iface below) for the test comparing
+              encoder's reading of a graph's interface with ONNX Runtime's.
 
 The graphs use opset 13 and IR version 7 so that any ONNX Runtime >= 1.8 loads
 them. The output is deterministic (no random values).
@@ -38,9 +40,10 @@ W = np.array(
 BIAS = np.array([0.5, -0.25, 0.0], dtype=np.float32)
 
 
-def save(model, name):
+def save(model, name, check=True):
     model.ir_version = 7
-    onnx.checker.check_model(model)
+    if check:  # the checker rejects inputs without shape, which iface wants
+        onnx.checker.check_model(model)
     path = os.path.join(HERE, name)
     # Zero the producer fields so reruns give identical bytes.
     model.producer_name = "encoder/testdata/gen_graphs.py"
@@ -123,6 +126,38 @@ def slow():
     save(helper.make_model(graph, opset_imports=OPSET), "slow.onnx")
 
 
+def iface():
+    """Odd interfaces, to compare encoder's own reading of graph inputs and
+    outputs with ONNX Runtime's: an initializer also listed as an input
+    (ONNX Runtime hides it), a sequence input, an input without shape, an
+    unknown dimension (neither value nor name) and a rank-0 output."""
+    unk = helper.make_tensor_value_info("unk", TensorProto.FLOAT, ["b", 2])
+    unk.type.tensor_type.shape.dim[0].Clear()  # no dim_value, no dim_param
+    inputs = [
+        helper.make_tensor_value_info("ids", TensorProto.INT64, ["batch", "seq"]),
+        helper.make_tensor_value_info("w", TensorProto.FLOAT, [3]),
+        helper.make_tensor_sequence_value_info("seq_in", TensorProto.FLOAT, None),
+        helper.make_tensor_value_info("noshape", TensorProto.FLOAT, None),
+        unk,
+    ]
+    outputs = [
+        helper.make_tensor_value_info("scaled", TensorProto.FLOAT, None),
+        helper.make_tensor_value_info("seq_len", TensorProto.INT64, []),
+        helper.make_tensor_value_info("ids_f", TensorProto.FLOAT, ["batch", "seq"]),
+        helper.make_tensor_value_info("unk_out", TensorProto.FLOAT, [-1, 2]),
+    ]
+    nodes = [
+        helper.make_node("Mul", ["noshape", "w"], ["scaled"]),
+        helper.make_node("SequenceLength", ["seq_in"], ["seq_len"]),
+        helper.make_node("Cast", ["ids"], ["ids_f"], to=TensorProto.FLOAT),
+        helper.make_node("Identity", ["unk"], ["unk_out"]),
+    ]
+    inits = [numpy_helper.from_array(np.array([1, 2, 3], dtype=np.float32), "w")]
+    graph = helper.make_graph(nodes, "iface", inputs, outputs, inits)
+    save(helper.make_model(graph, opset_imports=OPSET), "iface.onnx", check=False)
+
+
 if __name__ == "__main__":
     basic()
     slow()
+    iface()

@@ -353,14 +353,14 @@ func TestTagSet(t *testing.T) {
 // token_classification.py: softmax, gather_pre_entities, aggregate,
 // aggregate_words, aggregate_word, group_entities, get_tag,
 // group_sub_entities, the ignore filter and aggregate_overlapping_entities)
-// with plain float64 arithmetic, sub-words decided from word ids.
+// with NumPy's float32 arithmetic, sub-words decided from word ids.
 type naiveEnt struct {
 	entity      string // tag (none, word level) or group type
-	score       float64
+	score       float32
 	start, end  int
 	w0, w1      int
 	isSubword   bool
-	scores      []float64
+	scores      []float32
 	tokenIdx    int
 	firstTokIdx int
 }
@@ -377,19 +377,21 @@ func naiveBIO(id2label []string, windows []Window, agg Aggregation, ignore []str
 			if wid < 0 {
 				continue
 			}
+			// maxes = np.max(logits); shifted_exp = np.exp(logits - maxes);
+			// scores = shifted_exp / shifted_exp.sum(), all float32.
 			row := w.Logits[idx*n : (idx+1)*n]
-			m := math.Inf(-1)
+			m := row[0]
 			for _, x := range row {
-				m = math.Max(m, float64(x))
+				m = max(m, x)
 			}
-			sc := make([]float64, n)
-			var sum float64
+			e := make([]float32, n)
 			for i, x := range row {
-				sc[i] = math.Exp(float64(x) - m)
-				sum += sc[i]
+				e[i] = float32(math.Exp(float64(x - m)))
 			}
+			sum := pairwiseSum(e)
+			sc := make([]float32, n)
 			for i := range sc {
-				sc[i] /= sum
+				sc[i] = e[i] / sum
 			}
 			pre = append(pre, naiveEnt{scores: sc, start: w.Offsets[idx].Start, end: w.Offsets[idx].End, w0: wid, w1: wid,
 				isSubword: idx > 0 && w.WordIDs[idx-1] == wid, tokenIdx: idx})
@@ -446,7 +448,7 @@ func naiveBIO(id2label []string, windows []Window, agg Aggregation, ignore []str
 	return all
 }
 
-func naiveArgmax(s []float64) int {
+func naiveArgmax(s []float32) int {
 	best := 0
 	for i := range s {
 		if s[i] > s[best] {
@@ -457,7 +459,7 @@ func naiveArgmax(s []float64) int {
 }
 
 func naiveAggregateWord(id2label []string, ents []naiveEnt, agg Aggregation) naiveEnt {
-	var scores []float64
+	var scores []float32
 	switch agg {
 	case AggregateFirst:
 		scores = ents[0].scores
@@ -470,11 +472,16 @@ func naiveAggregateWord(id2label []string, ents []naiveEnt, agg Aggregation) nai
 		}
 		scores = best.scores
 	case AggregateAverage:
-		scores = make([]float64, len(ents[0].scores))
+		// np.nanmean(np.stack(scores), axis=0): float32 sums down the
+		// token axis, divided as float64 and stored as float32.
+		scores = make([]float32, len(ents[0].scores))
 		for _, e := range ents {
 			for i, s := range e.scores {
-				scores[i] += s / float64(len(ents))
+				scores[i] += s
 			}
+		}
+		for i := range scores {
+			scores[i] = float32(float64(scores[i]) / float64(len(ents)))
 		}
 	}
 	i := naiveArgmax(scores)
@@ -500,11 +507,12 @@ func naiveGroupEntities(ents []naiveEnt) []naiveEnt {
 		if i := strings.Index(label, "-"); i >= 0 {
 			label = label[i+1:]
 		}
-		var sum float64
+		var scores []float32
 		for _, e := range disagg {
-			sum += e.score
+			scores = append(scores, e.score)
 		}
-		groups = append(groups, naiveEnt{entity: label, score: sum / float64(len(disagg)),
+		// np.nanmean of a float32 list: pairwise float32 sum / count.
+		groups = append(groups, naiveEnt{entity: label, score: float32(float64(pairwiseSum(scores)) / float64(len(scores))),
 			start: disagg[0].start, end: disagg[len(disagg)-1].end, w0: disagg[0].w0, w1: disagg[len(disagg)-1].w1})
 	}
 	for _, e := range ents {
@@ -528,7 +536,7 @@ func naiveGroupEntities(ents []naiveEnt) []naiveEnt {
 }
 
 // sameEntities compares decoded entities with the transcription: labels
-// (tag for none, type otherwise), ranges and words exactly, scores to 1e-6.
+// (tag for none, type otherwise), ranges, words and scores exactly.
 func sameEntities(tags *TagSet, got []BIOEntity, naive []naiveEnt) bool {
 	if len(got) != len(naive) {
 		return false
@@ -536,11 +544,11 @@ func sameEntities(tags *TagSet, got []BIOEntity, naive []naiveEnt) bool {
 	for i, e := range got {
 		nv := naive[i]
 		label := tags.Type(e.Type)
-		if strings.Contains(nv.entity, "-") || nv.tokenIdx != 0 || nv.scores != nil { // none: compare the tag
+		if nv.scores != nil { // none: token entities keep their scores; compare the tag
 			label = tags.Tag(e.Tag)
 		}
 		if label != nv.entity || e.Start != nv.start || e.End != nv.end || e.FirstWord != nv.w0 || e.LastWord != nv.w1 ||
-			math.Abs(float64(e.Score)-nv.score) > 1e-6 {
+			e.Score != nv.score {
 			return false
 		}
 	}

@@ -38,7 +38,10 @@ func naiveDecodeTokens(logits []float32, batch, b, numWords, numClasses int, opt
 			ok := true
 			for p := st.pos; p <= ed.pos; p++ {
 				ins := at(p, st.c, 2)
-				if ins < thr {
+				// The reference tests ins < thr; a NaN inside score would pass
+				// and give a NaN score. DecodeTokens documents that it rejects
+				// NaN instead, hence !(ins >= thr).
+				if !(ins >= thr) {
 					ok = false
 				}
 				score = min(score, ins)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gliner-go/gliner/internal/testenv"
+	ort "github.com/yalue/onnxruntime_go"
 )
 
 // requireRuntime loads ONNX Runtime or skips (fails in CI) when the library
@@ -589,6 +590,47 @@ func BenchmarkRunBasic(b *testing.B) {
 	for b.Loop() {
 		if _, err := s.Run(ctx, in); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRunBasicRawORT does the same work as BenchmarkRunBasic directly
+// with onnxruntime_go (wrap inputs, run with ORT-allocated outputs, free
+// everything), the peer that shows this package's per-run overhead.
+func BenchmarkRunBasicRawORT(b *testing.B) {
+	requireRuntime(b)
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer so.Destroy()
+	if err := so.SetIntraOpNumThreads(1); err != nil {
+		b.Fatal(err)
+	}
+	sess, err := ort.NewDynamicAdvancedSession(filepath.Join("testdata", "basic.onnx"),
+		[]string{"a", "b", "mask", "x"}, []string{"sum", "inverted", "count", "proj"}, so)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sess.Destroy()
+	c := newBasicCase(8, 256, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		in := make([]ort.Value, 4)
+		var errs [4]error
+		in[0], errs[0] = ort.NewTensor(ort.NewShape(c.batch, c.n), c.a)
+		in[1], errs[1] = ort.NewTensor(ort.NewShape(c.batch, c.n), c.b)
+		in[2], errs[2] = ort.NewTensor(ort.NewShape(c.batch, c.n), c.mask)
+		in[3], errs[3] = ort.NewTensor(ort.NewShape(c.batch, 4), c.x)
+		if err := errors.Join(errs[:]...); err != nil {
+			b.Fatal(err)
+		}
+		out := make([]ort.Value, 4)
+		if err := sess.Run(in, out); err != nil {
+			b.Fatal(err)
+		}
+		for _, v := range append(in, out...) {
+			v.Destroy()
 		}
 	}
 }

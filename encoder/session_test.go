@@ -634,3 +634,18 @@ func BenchmarkRunBasicRawORT(b *testing.B) {
 		}
 	}
 }
+
+func TestRunUnsupportedOutputType(t *testing.T) {
+	s := openGraph(t, "int32out.onnx")
+	in := []Tensor{Int64Tensor("a", []int64{3}, []int64{1, 2, 3})}
+	out, err := s.Run(context.Background(), in)
+	if out != nil || !errors.Is(err, ErrUnsupportedType) || !strings.Contains(err.Error(), `"narrow" is int32`) {
+		t.Fatalf("got %v, %v; want ErrUnsupportedType naming narrow", out, err)
+	}
+	// The contract check says the same before any run.
+	c := Contract{
+		Inputs:  []TensorSpec{{Name: "a", Type: Int64, Shape: []int64{-1}}},
+		Outputs: []TensorSpec{{Name: "same", Type: Int64, Shape: []int64{-1}}, {Name: "narrow", Type: Int64, Shape: []int64{-1}}},
+	}
+	checkDiffs(t, s.Check(c), []Difference{{Kind: WrongType, Output: true, Name: "narrow", Dim: -1, Want: "int64", Got: "int32"}})
+}

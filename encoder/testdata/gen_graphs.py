@@ -17,6 +17,8 @@ It rewrites, next to this script:
               outputs y float32 [n, n]: iters times y = tanh(y @ x / n), from y = x.
               With n = 256 one iteration is about 33 MFLOP, so a large iters gives a
               run that lasts as long as a test wants (cancellation tests).
+  int32out.onnx  input a int64 [n]; outputs same int64 [n], narrow int32 [n]
+              (an output type Run does not return).
   iface.onnx  odd inputs and outputs (see iface below) for the test comparing
               encoder's reading of a graph's interface with ONNX Runtime's.
 
@@ -157,7 +159,24 @@ def iface():
     save(helper.make_model(graph, opset_imports=OPSET), "iface.onnx", check=False)
 
 
+def int32out():
+    """An int32 output next to an int64 one: Run must refuse the type (only
+    float32, int64 and bool are returned) and free both outputs."""
+    inputs = [helper.make_tensor_value_info("a", TensorProto.INT64, ["n"])]
+    outputs = [
+        helper.make_tensor_value_info("same", TensorProto.INT64, ["n"]),
+        helper.make_tensor_value_info("narrow", TensorProto.INT32, ["n"]),
+    ]
+    nodes = [
+        helper.make_node("Identity", ["a"], ["same"]),
+        helper.make_node("Cast", ["a"], ["narrow"], to=TensorProto.INT32),
+    ]
+    graph = helper.make_graph(nodes, "int32out", inputs, outputs)
+    save(helper.make_model(graph, opset_imports=OPSET), "int32out.onnx")
+
+
 if __name__ == "__main__":
     basic()
     slow()
     iface()
+    int32out()

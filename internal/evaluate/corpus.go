@@ -82,6 +82,7 @@ type ParseError struct {
 	Msg    string
 }
 
+// Error returns "evaluate: <format> line <n>: <what>".
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("evaluate: %s line %d: %s", e.Format, e.Line, e.Msg)
 }

@@ -139,4 +139,5 @@ func (d *pubDoc) document() (Document, error) {
 
 type errString string
 
+// Error returns the message.
 func (e errString) Error() string { return string(e) }

@@ -194,7 +194,7 @@ func (c *Client) fetchFile(ctx context.Context, repo, commit string, s Sibling) 
 	u := fmt.Sprintf("%s/%s/resolve/%s/%s", c.Endpoint, repo, commit, escapePath(s.Name))
 	var fetched int64
 	for attempt := 0; ; attempt++ {
-		n, err := c.download(ctx, u, blob+".incomplete", s)
+		n, err := c.download(ctx, u, blob+".incomplete", commit, s)
 		fetched += n
 		if err == nil {
 			err = verifyFile(blob+".incomplete", s)

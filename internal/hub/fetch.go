@@ -17,9 +17,9 @@ import (
 // download fetches u into partial, resuming from the bytes already there.
 // It returns the number of bytes received. The first response (before any
 // redirect) must agree with the listing: X-Linked-Etag or ETag equal to the
-// expected etag and X-Linked-Size equal to the size, when the server sends
-// them.
-func (c *Client) download(ctx context.Context, u, partial string, s Sibling) (int64, error) {
+// expected etag, X-Linked-Size equal to the size and X-Repo-Commit equal to
+// the commit, when the server sends them.
+func (c *Client) download(ctx context.Context, u, partial, commit string, s Sibling) (int64, error) {
 	var have int64
 	if st, err := os.Stat(partial); err == nil {
 		have = st.Size()
@@ -55,7 +55,7 @@ func (c *Client) download(ctx context.Context, u, partial string, s Sibling) (in
 	if first == nil {
 		first = resp.Header
 	}
-	if err := checkHeaders(first, s); err != nil {
+	if err := checkHeaders(first, s, commit); err != nil {
 		return 0, err
 	}
 	flags := os.O_WRONLY | os.O_CREATE
@@ -88,7 +88,10 @@ func (c *Client) download(ctx context.Context, u, partial string, s Sibling) (in
 	return n, nil
 }
 
-func checkHeaders(h http.Header, s Sibling) error {
+func checkHeaders(h http.Header, s Sibling, commit string) error {
+	if rc := h.Get("X-Repo-Commit"); rc != "" && rc != commit {
+		return fmt.Errorf("hub: server resolved commit %s, want %s", rc, commit)
+	}
 	etag := unquote(h.Get("X-Linked-Etag"))
 	if etag == "" {
 		etag = unquote(h.Get("ETag"))

@@ -29,6 +29,7 @@ type HTTPError struct {
 	Status int
 }
 
+// Error returns "hub: <url>: HTTP <status> <text>".
 func (e *HTTPError) Error() string {
 	return fmt.Sprintf("hub: %s: HTTP %d %s", e.URL, e.Status, http.StatusText(e.Status))
 }

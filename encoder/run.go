@@ -30,7 +30,7 @@ func (s *Session) Run(ctx context.Context, inputs []Tensor) (_ []Tensor, err err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.ort == nil {
+	if s.sess == nil {
 		return nil, ErrClosed
 	}
 	ordered, err := s.arrange(inputs)
@@ -139,7 +139,7 @@ func (s *Session) runORT(ctx context.Context, in, out []ort.Value) (err error) {
 		defer close(done)
 		_ = ro.Terminate() // only fails on a destroyed RunOptions, which cannot happen here
 	})
-	runErr := s.ort.RunWithOptions(in, out, ro)
+	runErr := s.sess.RunWithOptions(in, out, ro)
 	if !stop() {
 		<-done // the callback started: wait before ro is destroyed
 	}

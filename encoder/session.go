@@ -19,7 +19,7 @@ import (
 // concurrent runs), and [Session.Close] waits for runs in progress.
 type Session struct {
 	mu        sync.RWMutex                // Run holds it shared, Close exclusive
-	ort       *ort.DynamicAdvancedSession // nil once closed
+	sess      *ort.DynamicAdvancedSession // nil once closed
 	inputs    []TensorInfo
 	outputs   []TensorInfo
 	inIndex   map[string]int // input name → position in inputs
@@ -67,7 +67,7 @@ func open(cfg *config, path string, data []byte) (*Session, error) {
 	for i, in := range ins {
 		s.inIndex[in.Name] = i
 	}
-	s.ort, s.providers, err = createSession(cfg, path, data, names(ins), names(outs))
+	s.sess, s.providers, err = createSession(cfg, path, data, names(ins), names(outs))
 	if err != nil {
 		return nil, &ModelError{Path: path, Err: err}
 	}
@@ -199,11 +199,11 @@ func cloneInfo(in []TensorInfo) []TensorInfo {
 func (s *Session) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ort == nil {
+	if s.sess == nil {
 		return nil
 	}
-	err := s.ort.Destroy()
-	s.ort = nil
+	err := s.sess.Destroy()
+	s.sess = nil
 	if err != nil {
 		return fmt.Errorf("encoder: close session: %w", err)
 	}

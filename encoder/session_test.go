@@ -415,8 +415,12 @@ func TestRunCancel(t *testing.T) {
 	if err != nil || len(out) != 1 {
 		t.Fatalf("run after cancellations: %v", err)
 	}
-	time.Sleep(10 * time.Millisecond)
-	if after := runtime.NumGoroutine(); after > before {
+	after := runtime.NumGoroutine()
+	for deadline := time.Now().Add(2 * time.Second); after > before && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // timer callbacks may still be exiting
+		after = runtime.NumGoroutine()
+	}
+	if after > before {
 		t.Errorf("goroutines: %d before, %d after", before, after)
 	}
 }

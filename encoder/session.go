@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"slices"
 	"sync"
@@ -24,7 +23,6 @@ type Session struct {
 	outputs   []TensorInfo
 	inIndex   map[string]int // input name → position in inputs
 	providers []Provider
-	logger    *slog.Logger
 }
 
 // Open loads the ONNX graph in the file at path. It loads ONNX Runtime first
@@ -32,9 +30,6 @@ type Session struct {
 // [LoadRuntime], [ErrInvalidOption], *[ModelError] for a missing or
 // unloadable file, *[ContractError] with [WithContract].
 func Open(path string, opts ...Option) (*Session, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, &ModelError{Path: path, Err: err}
-	}
 	return open(newConfig(opts), path, nil)
 }
 
@@ -51,6 +46,11 @@ func open(cfg *config, path string, data []byte) (*Session, error) {
 	if err := errors.Join(cfg.errs...); err != nil {
 		return nil, err
 	}
+	if data == nil {
+		if _, err := os.Stat(path); err != nil {
+			return nil, &ModelError{Path: path, Err: err}
+		}
+	}
 	if _, err := loadRuntime(cfg); err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func open(cfg *config, path string, data []byte) (*Session, error) {
 			return nil, err
 		}
 	}
-	s := &Session{inputs: ins, outputs: outs, logger: cfg.logger, inIndex: make(map[string]int, len(ins))}
+	s := &Session{inputs: ins, outputs: outs, inIndex: make(map[string]int, len(ins))}
 	for i, in := range ins {
 		s.inIndex[in.Name] = i
 	}

@@ -179,7 +179,7 @@ func TestEvalSharedCoNLL(t *testing.T) {
 	for _, l := range r.Scores.Lengths {
 		lengths = append(lengths, l.Gold)
 	}
-	t.Logf("NCBI-disease test mentions by length in words (1, 2, 3+): %v", lengths)
+	t.Logf("NCBI-disease test mentions by length in words (1, 2, 3+): %v\n%s", lengths, stdout)
 	b, _ := json.Marshal(r.Scores.Lengths)
 	if !utf8.Valid(b) || lengths[0]+lengths[1]+lengths[2] != 960 {
 		t.Errorf("length buckets %v", lengths)

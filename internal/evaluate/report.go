@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 )
 
 // Report is the outcome of one evaluation run, as written to JSON.
@@ -52,31 +51,32 @@ func ReadReport(path string) (*Report, error) {
 
 // WriteTable writes the scores and the cost as aligned text tables.
 func (r *Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	s := r.Scores
-	fmt.Fprintf(tw, "match: %s\ttexts: %d\t\t\t\t\t\n", s.Match, r.Texts)
-	fmt.Fprintln(tw, "type\tgold\tpred\ttp\tprecision\trecall\tf1\t")
+	width := len("length (words)")
 	for _, t := range s.Types {
-		row(tw, t.Type, t.Counts, t.PRF)
+		width = max(width, len(t.Type))
 	}
-	row(tw, "micro", s.Total, s.Micro)
-	fmt.Fprintf(tw, "%s\t\t\t\t%.4f\t%.4f\t%.4f\t\n", "macro", s.Macro.Precision, s.Macro.Recall, s.Macro.F1)
-	fmt.Fprintln(tw, "\t\t\t\t\t\t\t")
-	fmt.Fprintln(tw, "length (words)\tgold\tpred\tgold hit\tpred hit\tprecision\trecall\tf1\t")
+	var b strings.Builder
+	fmt.Fprintf(&b, "match: %s, texts: %d\n\n", s.Match, r.Texts)
+	fmt.Fprintf(&b, "%-*s %7s %7s %7s %9s %9s %9s\n", width, "type", "gold", "pred", "tp", "precision", "recall", "f1")
+	for _, t := range s.Types {
+		row(&b, width, t.Type, t.Counts, t.PRF)
+	}
+	row(&b, width, "micro", s.Total, s.Micro)
+	fmt.Fprintf(&b, "%-*s %7s %7s %7s %9.4f %9.4f %9.4f\n\n", width, "macro", "", "", "", s.Macro.Precision, s.Macro.Recall, s.Macro.F1)
+	fmt.Fprintf(&b, "%-*s %7s %7s %7s %7s %9s %9s %9s\n", width, "length (words)", "gold", "hit", "pred", "hit", "precision", "recall", "f1")
 	for _, l := range s.Lengths {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.4f\t%.4f\t%.4f\t\n", l.Bucket, l.Gold, l.Pred, l.GoldMatched, l.PredMatched, l.Precision, l.Recall, l.F1)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
+		fmt.Fprintf(&b, "%-*s %7d %7d %7d %7d %9.4f %9.4f %9.4f\n", width, l.Bucket, l.Gold, l.GoldMatched, l.Pred, l.PredMatched, l.Precision, l.Recall, l.F1)
 	}
 	c := r.Cost
-	_, err := fmt.Fprintf(w, "\ncost: %d texts in %.2fs, %.1f texts/s, latency per text p50 %.1f ms p95 %.1f ms, peak memory: RSS %s, Go heap %s, Go runtime %s\n",
-		c.Texts, c.Seconds, c.TextsPerSecond, c.LatencyP50Ms, c.LatencyP95Ms, MiB(c.RSSPeakBytes), MiB(c.GoHeapPeakBytes), MiB(c.GoRuntimePeakBytes))
+	fmt.Fprintf(&b, "\ncost: %d texts in %.2f s, %.1f texts/s, latency per text p50 %.1f ms, p95 %.1f ms\n", c.Texts, c.Seconds, c.TextsPerSecond, c.LatencyP50Ms, c.LatencyP95Ms)
+	fmt.Fprintf(&b, "peak memory: RSS %s, Go heap %s, Go runtime %s\n", MiB(c.RSSPeakBytes), MiB(c.GoHeapPeakBytes), MiB(c.GoRuntimePeakBytes))
+	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func row(w io.Writer, name string, c Counts, p PRF) {
-	fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%.4f\t%.4f\t%.4f\t\n", name, c.Gold, c.Pred, c.PredMatched, p.Precision, p.Recall, p.F1)
+func row(w io.Writer, width int, name string, c Counts, p PRF) {
+	fmt.Fprintf(w, "%-*s %7d %7d %7d %9.4f %9.4f %9.4f\n", width, name, c.Gold, c.Pred, c.PredMatched, p.Precision, p.Recall, p.F1)
 }
 
 // MiB formats a byte count in mebibytes ("n/a" for 0).

@@ -29,12 +29,18 @@
 // Python reference reports them; [Span] documents this once.
 //
 // [Scorer] compares predictions with gold spans under [MatchStrict] (same
-// boundaries and type) or [MatchOverlap] (the relaxed match of the
-// GLiNER-biomed evaluator: a prediction counts as a true positive when it
-// overlaps a not yet matched gold span of the same type; matching is greedy
-// and one-to-one, predictions taken in text order, each taking the earliest
-// overlapping gold span). It reports precision, recall and F1, micro and
-// macro, per type and by entity length in words ([LengthBucket]).
+// boundaries and type) or [MatchOverlap], the relaxed match of the
+// GLiNER-biomed evaluator (ds4dh/GLiNER-biomed evaluation/gliner_evaluator.py,
+// NEREvaluator with span_based=True): a prediction counts as a true positive
+// when it shares at least one character (for word-aligned spans: one word)
+// with a not yet matched gold span of the same type; matching is greedy and
+// one-to-one, predictions taken in text order, each taking the first such
+// gold span in text order. It reports precision, recall and F1, micro and
+// macro (the mean over the types present in the gold spans or the
+// predictions, as that evaluator and seqeval compute it), per type, and by
+// entity length in words ([LengthBucket]; recall over the gold spans of a
+// length, precision over the predictions of that length, each bucketed by its
+// own length).
 //
 // [Run] drives an [Extractor] over a corpus in batches, scores it and
 // measures cost (texts per second, p50/p95 latency per text, peak memory),

@@ -293,3 +293,114 @@ func TestScorerMatchesSeqeval(t *testing.T) {
 		}
 	}
 }
+
+// biomedRelaxed transcribes the relaxed span evaluation of the GLiNER-biomed
+// evaluator (NEREvaluator._calculate_metrics with span_based=True): spans are
+// (start, end, label) word indices with inclusive ends; per text, each
+// prediction in order takes the first unmatched gold span of its label with
+// p_start <= t_end and t_start <= p_end. Macro averages over the labels
+// that received any count.
+func biomedRelaxed(golds, preds [][]Span) (perType map[string]PRF, micro, macro PRF) {
+	type counts struct{ tp, fp, fn float64 }
+	metrics := map[string]*counts{}
+	get := func(l string) *counts {
+		if metrics[l] == nil {
+			metrics[l] = &counts{}
+		}
+		return metrics[l]
+	}
+	var g counts
+	for i := range golds {
+		matched := make([]bool, len(golds[i]))
+		for _, p := range preds[i] {
+			found := false
+			for j, t := range golds[i] {
+				if !matched[j] && p.Label == t.Label && p.Start <= t.End && t.Start <= p.End {
+					matched[j], found = true, true
+					get(p.Label).tp++
+					g.tp++
+					break
+				}
+			}
+			if !found {
+				get(p.Label).fp++
+				g.fp++
+			}
+		}
+		for j, t := range golds[i] {
+			if !matched[j] {
+				get(t.Label).fn++
+				g.fn++
+			}
+		}
+	}
+	prf := func(c counts) PRF {
+		var s PRF
+		if c.tp+c.fp > 0 {
+			s.Precision = c.tp / (c.tp + c.fp)
+		}
+		if c.tp+c.fn > 0 {
+			s.Recall = c.tp / (c.tp + c.fn)
+		}
+		if s.Precision+s.Recall > 0 {
+			s.F1 = 2 * s.Precision * s.Recall / (s.Precision + s.Recall)
+		}
+		return s
+	}
+	perType = map[string]PRF{}
+	for l, c := range metrics {
+		s := prf(*c)
+		perType[l] = s
+		macro.Precision += s.Precision / float64(len(metrics))
+		macro.Recall += s.Recall / float64(len(metrics))
+		macro.F1 += s.F1 / float64(len(metrics))
+	}
+	return perType, prf(g), macro
+}
+
+// TestScorerMatchesBiomedRelaxed compares MatchOverlap with the transcribed
+// GLiNER-biomed evaluator on random word-aligned spans, overlapping and
+// nested included. Texts are words of one letter joined by spaces, so word i
+// covers characters [2i, 2i+1).
+func TestScorerMatchesBiomedRelaxed(t *testing.T) {
+	labels := []string{"disease", "chemical", "gene"}
+	randSpans := func(r *rand.Rand, words int) []Span {
+		var out []Span
+		for k := r.IntN(6); k > 0; k-- {
+			s := r.IntN(words)
+			e := min(words-1, s+r.IntN(4)) // inclusive end word
+			out = append(out, Span{Start: s, End: e, Label: labels[r.IntN(len(labels))]})
+		}
+		return sortedSpans(out)
+	}
+	toChars := func(ws []Span) []Span {
+		out := make([]Span, len(ws))
+		for i, w := range ws {
+			out[i] = Span{Start: 2 * w.Start, End: 2*w.End + 1, Label: w.Label}
+		}
+		return out
+	}
+	for seed := uint64(1); seed <= 200; seed++ {
+		r := rand.New(rand.NewPCG(seed, 11))
+		sc := NewScorer(MatchOverlap)
+		var golds, preds [][]Span
+		for d := 0; d < 1+r.IntN(5); d++ {
+			words := 1 + r.IntN(12)
+			text := strings.TrimSpace(strings.Repeat("w ", words))
+			gw, pw := randSpans(r, words), randSpans(r, words)
+			golds, preds = append(golds, gw), append(preds, pw)
+			sc.Add(text, toChars(gw), toChars(pw))
+		}
+		got := sc.Scores()
+		perType, micro, macro := biomedRelaxed(golds, preds)
+		checkPRF(t, fmt.Sprintf("seed %d micro", seed), got.Micro, micro.Precision, micro.Recall, micro.F1)
+		checkPRF(t, fmt.Sprintf("seed %d macro", seed), got.Macro, macro.Precision, macro.Recall, macro.F1)
+		if len(got.Types) != len(perType) {
+			t.Fatalf("seed %d: %d types, evaluator %d", seed, len(got.Types), len(perType))
+		}
+		for _, ts := range got.Types {
+			want := perType[ts.Type]
+			checkPRF(t, fmt.Sprintf("seed %d %s", seed, ts.Type), ts.PRF, want.Precision, want.Recall, want.F1)
+		}
+	}
+}

@@ -103,7 +103,8 @@ func (c *Client) newRequest(ctx context.Context, method, u string) (*http.Reques
 
 // Download makes sure the model files of ref at the variant are in the
 // cache and returns the snapshot. Offline, or when the endpoint is
-// unreachable, it returns the cached snapshot if there is one.
+// unreachable or answers the listing with a server error (5xx), it returns
+// the cached snapshot if there is one.
 func (c *Client) Download(ctx context.Context, ref Ref, v Variant) (*Snapshot, error) {
 	if c.Offline {
 		return c.Cached(ref, v)
@@ -121,10 +122,14 @@ func (c *Client) Download(ctx context.Context, ref Ref, v Variant) (*Snapshot, e
 	return c.fetchSnapshot(ctx, ref, v, info)
 }
 
-// unreachable reports whether err is a network failure rather than an
-// answer from the hub.
+// unreachable reports whether err is a network failure or a server error
+// (5xx) rather than a definite answer from the hub.
 func unreachable(err error) bool {
 	var ue *url.Error
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Status >= 500
+	}
 	return errors.As(err, &ue) && !errors.Is(err, context.Canceled)
 }
 

@@ -34,6 +34,7 @@ type fakeHub struct {
 	gets     map[string]int // file: content requests
 	ranges   []string       // Range headers seen
 	authBad  int            // requests without the right token
+	outage   bool           // answer everything with 503
 }
 
 func newFakeHub(t *testing.T) (*fakeHub, *httptest.Server) {
@@ -73,6 +74,13 @@ func sha256hex(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToStri
 
 func (f *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
+	f.mu.Lock()
+	outage := f.outage
+	f.mu.Unlock()
+	if outage {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
 	if !strings.HasPrefix(p, "/cdn/") && r.Header.Get("Authorization") != "Bearer "+f.token {
 		f.mu.Lock()
 		f.authBad++
@@ -377,6 +385,13 @@ func TestOffline(t *testing.T) {
 	ref := Ref{Repo: f.repo, Revision: "main"}
 	if _, err := c.Download(context.Background(), ref, FP32); err != nil {
 		t.Fatal(err)
+	}
+	// A hub answering 503 (an outage) also falls back to the cache.
+	f.mu.Lock()
+	f.outage = true
+	f.mu.Unlock()
+	if snap, err := c.Download(context.Background(), ref, FP32); err != nil || !snap.FromCache {
+		t.Errorf("hub outage: %v %+v", err, snap)
 	}
 	srv.Close()
 	c.Offline = true

@@ -32,6 +32,7 @@ type Model struct {
 	longTexts LongTextPolicy
 
 	bi       *biEncoder // set for bi-encoder models
+	bio      *bioModel  // set for fixed-schema token classifiers
 	decoders sync.Pool  // *span.Decoder
 	closed   atomic.Bool
 	closeMu  sync.Mutex
@@ -45,7 +46,12 @@ func (m *Model) Kind() Kind { return m.kind }
 
 // Labels returns the fixed label set of a fixed-schema (BIO) model, or nil for
 // zero-shot models, which take any labels.
-func (m *Model) Labels() []string { return nil }
+func (m *Model) Labels() []string {
+	if m.bio != nil {
+		return m.bio.labels()
+	}
+	return nil
+}
 
 // Open loads a model folder as published: gliner_config.json, a tokenizer
 // (tokenizer.json, or spm.model with added_tokens.json) and the ONNX graph
@@ -69,7 +75,10 @@ func Open(dir string, opts ...Option) (*Model, error) {
 	f, err := os.Open(cfgPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &ModelError{Dir: dir, File: "gliner_config.json", Err: ErrMissingFile}
+			if _, err := os.Stat(filepath.Join(dir, "config.json")); err == nil {
+				return openBIO(dir, c) // a fixed-schema token classifier
+			}
+			return nil, &ModelError{Dir: dir, File: "gliner_config.json", Err: fmt.Errorf("%w: neither gliner_config.json (GLiNER) nor config.json (token classifier)", ErrMissingFile)}
 		}
 		return nil, &ModelError{Dir: dir, File: "gliner_config.json", Err: err}
 	}
@@ -168,6 +177,9 @@ func (m *Model) Close() error {
 	if m.bi != nil {
 		errs = append(errs, m.bi.close())
 	}
+	if m.bio != nil {
+		errs = append(errs, m.bio.close())
+	}
 	return errors.Join(errs...)
 }
 
@@ -212,8 +224,11 @@ func (m *Model) ExtractBatch(ctx context.Context, texts []string, labels []strin
 		}
 		idx := valid[lo:min(lo+m.batchSize, len(valid))]
 		run := m.runBatch
-		if m.bi != nil {
+		switch {
+		case m.bi != nil:
 			run = m.runBiBatch
+		case m.bio != nil:
+			run = m.runBIOBatch
 		}
 		if err := run(ctx, texts, idx, labels, prompt, dopts, out); err != nil {
 			return nil, err

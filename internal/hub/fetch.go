@@ -20,21 +20,57 @@ import (
 // expected etag, X-Linked-Size equal to the size and X-Repo-Commit equal to
 // the commit, when the server sends them.
 func (c *Client) download(ctx context.Context, u, partial, commit string, s Sibling) (int64, error) {
-	var have int64
-	if st, err := os.Stat(partial); err == nil {
-		have = st.Size()
-	}
-	want := s.size()
-	if want > 0 && have > want {
-		os.Remove(partial)
-		have = 0
-	}
-	req, err := c.newRequest(ctx, http.MethodGet, u)
+	have := partialSize(partial, s.size())
+	resp, first, err := c.get(ctx, u, have)
 	if err != nil {
 		return 0, err
 	}
-	if have > 0 {
-		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", have))
+	defer resp.Body.Close()
+	if err := checkHeaders(first, s, commit); err != nil {
+		return 0, err
+	}
+	flags := os.O_WRONLY | os.O_CREATE
+	switch {
+	case resp.StatusCode == http.StatusPartialContent && have > 0:
+		if !strings.HasPrefix(resp.Header.Get("Content-Range"), fmt.Sprintf("bytes %d-", have)) {
+			return 0, fmt.Errorf("hub: server resumed at %q, want byte %d", resp.Header.Get("Content-Range"), have)
+		}
+		flags |= os.O_APPEND
+		c.logf("hub: resuming %s at byte %d", s.Name, have)
+	case resp.StatusCode == http.StatusOK:
+		flags |= os.O_TRUNC
+	default:
+		if resp.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+			os.Remove(partial)
+		}
+		return 0, &HTTPError{URL: u, Status: resp.StatusCode}
+	}
+	return appendBody(partial, flags, resp.Body, s.Name)
+}
+
+// partialSize is the size of a partial download, 0 (after removing it) when
+// it is larger than the expected size.
+func partialSize(partial string, want int64) int64 {
+	st, err := os.Stat(partial)
+	if err != nil {
+		return 0
+	}
+	if want > 0 && st.Size() > want {
+		os.Remove(partial)
+		return 0
+	}
+	return st.Size()
+}
+
+// get requests u from byte offset from on, following redirects, and
+// returns the final response and the headers of the first one.
+func (c *Client) get(ctx context.Context, u string, from int64) (*http.Response, http.Header, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	if from > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", from))
 	}
 	var first http.Header
 	hc := *c.httpClient()
@@ -49,41 +85,26 @@ func (c *Client) download(ctx context.Context, u, partial, commit string, s Sibl
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
-	defer resp.Body.Close()
 	if first == nil {
 		first = resp.Header
 	}
-	if err := checkHeaders(first, s, commit); err != nil {
-		return 0, err
-	}
-	flags := os.O_WRONLY | os.O_CREATE
-	switch {
-	case resp.StatusCode == http.StatusPartialContent && have > 0:
-		if !strings.HasPrefix(resp.Header.Get("Content-Range"), fmt.Sprintf("bytes %d-", have)) {
-			return 0, fmt.Errorf("hub: server resumed at %q, want byte %d", resp.Header.Get("Content-Range"), have)
-		}
-		flags |= os.O_APPEND
-		c.logf("hub: resuming %s at byte %d", s.Name, have)
-	case resp.StatusCode == http.StatusOK:
-		flags |= os.O_TRUNC
-	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
-		os.Remove(partial)
-		return 0, &HTTPError{URL: u, Status: resp.StatusCode}
-	default:
-		return 0, &HTTPError{URL: u, Status: resp.StatusCode}
-	}
-	f, err := os.OpenFile(partial, flags, 0o644)
+	return resp, first, nil
+}
+
+// appendBody copies body into the file opened with flags.
+func appendBody(path string, flags int, body io.Reader, name string) (int64, error) {
+	f, err := os.OpenFile(path, flags, 0o644)
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(f, resp.Body)
+	n, err := io.Copy(f, body)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return n, fmt.Errorf("hub: download of %s interrupted after %d bytes: %w", s.Name, n, err)
+		return n, fmt.Errorf("hub: download of %s interrupted after %d bytes: %w", name, n, err)
 	}
 	return n, nil
 }

@@ -386,7 +386,7 @@ func naiveBIO(id2label []string, windows []Window, agg Aggregation, ignore []str
 			}
 			e := make([]float32, n)
 			for i, x := range row {
-				e[i] = float32(math.Exp(float64(x - m)))
+				e[i] = numpyExpf(x - m)
 			}
 			sum := pairwiseSum(e)
 			sc := make([]float32, n)

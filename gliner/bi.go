@@ -2,22 +2,575 @@ package gliner
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync/atomic"
 
+	"github.com/gliner-go/gliner/encoder"
 	"github.com/gliner-go/gliner/span"
+	"github.com/gliner-go/gliner/tokenize"
 )
 
-// biEncoder holds what a bi-encoder model needs beyond a uni-encoder one.
-type biEncoder struct{}
+// Files of a bi-encoder model folder (GLiNER's labels_encoder set in
+// gliner_config.json, spec §6). scripts/export_biencoder.py writes such a
+// folder from a checkpoint of the reference Python package.
+//
+// Layout:
+//
+//	gliner_config.json      labels_encoder set (a Hugging Face id; informational)
+//	tokenizer.json          the text tokenizer (or spm.model + added_tokens.json), as for
+//	                        uni-encoder models
+//	labels_tokenizer/       the label encoder's tokenizer (tokenizer.json, tokenizer_config.json);
+//	                        the reference loads it from the hub by the labels_encoder id, a
+//	                        folder carries it to work offline
+//	labels_encoder.onnx     the label graph
+//	text_encoder.onnx       the text graph
+//	model.onnx              optional: the reference's own one-graph export (spec §4.4)
+//
+// The two graphs may also sit in an onnx/ subfolder. A folder with only a
+// one-graph model.onnx (or opened with [WithONNXFile]) runs that graph,
+// which encodes the labels on every call: label embeddings are then never
+// cached.
+//
+// The label graph takes labels_input_ids and labels_attention_mask (int64
+// [C, L]: each label tokenized alone as plain text with the label
+// tokenizer's special tokens, e.g. "[CLS] label [SEP]") and returns one
+// float32 row of D values per label. The text graph takes the text inputs of
+// a span model without any prompt (spec §4.2, §6: input_ids, attention_mask
+// and words_mask int64 [B, T], words numbered from 1 on the first word;
+// text_lengths int64 [B, 1]; span_idx int64 [B, W·K, 2]; span_mask bool
+// [B, W·K]). Two shapes exist, told apart by the graphs' inputs and outputs:
+//
+//   - Matched (span models without post-fusion layers). The label graph
+//     returns label_vectors [C, D]: the label encoder's last hidden state,
+//     labels_projection, attention-masked mean pooling over all tokens
+//     ([CLS] and [SEP] included), then the span head's prompt_rep_layer MLP.
+//     The text graph returns span_reps [B, W, K, D]. This library computes
+//     logits = span_reps · label_vectorsᵀ itself (span.MatchLogits), so the
+//     label vectors, once computed, serve every text and can be cached.
+//   - Fused (post_fusion_schema set: fusion layers mix labels into the
+//     text). The label graph returns labels_embeddings [C, D], the pooled
+//     embeddings before fusion and prompt_rep_layer; the text graph takes
+//     them as a further input labels_embeddings float32 [C, D] and returns
+//     logits [B, W, K, C]. Label embeddings are cached the same way; the text
+//     graph's cost grows with C.
+//
+// The probabilities are sigmoid(logits) decoded as for span models (spec §5).
+const (
+	LabelsGraphFile    = "labels_encoder.onnx"
+	TextGraphFile      = "text_encoder.onnx"
+	LabelsTokenizerDir = "labels_tokenizer"
+)
 
-func (b *biEncoder) close() error { return nil }
+// Tensor names of the bi-encoder graphs.
+const (
+	labelIDsName     = "labels_input_ids"
+	labelMaskName    = "labels_attention_mask"
+	labelVectorsName = "label_vectors"
+	labelEmbedsName  = "labels_embeddings"
+	spanRepsName     = "span_reps"
+)
 
-// openBi loads a bi-encoder model folder.
-func (m *Model) openBi(c openConfig) error {
-	return &ConfigError{Field: "labels_encoder", Err: fmt.Errorf("%w: %s models are not supported yet", ErrUnsupported, m.kind)}
+// labelBatch is the largest number of labels sent to the label graph at once.
+const labelBatch = 64
+
+// biMode is how a bi-encoder folder splits the work between its graphs.
+type biMode int
+
+const (
+	biMatched  biMode = iota // labels -> label_vectors; text -> span_reps; logits in Go
+	biFused                  // labels -> labels_embeddings; text + labels_embeddings -> logits
+	biOneGraph               // one graph: text + label ids -> logits (no cache)
+)
+
+func (b biMode) String() string {
+	return [...]string{"matched", "fused", "one-graph"}[b]
 }
 
-// runBiBatch is runBatch for bi-encoder models.
-func (m *Model) runBiBatch(ctx context.Context, texts []string, idx []int, labels, prompt []string, opts span.Options, out [][]Entity) error {
-	return ErrUnsupported
+// biEncoder holds what a bi-encoder model needs beyond a uni-encoder one.
+type biEncoder struct {
+	mode   biMode
+	text   *encoder.Session // the text graph, or the one graph
+	labels *encoder.Session // the label graph; nil in biOneGraph mode
+	ltok   tokenize.Tokenizer
+	lpad   int64
+	lmax   int // label sub-token limit (0 = none)
+	dim    int // width of the label graph's rows (0 in biOneGraph mode)
+	cache  *labelCache
+	// labelRuns counts runs of the label graph (tests check that a warm
+	// cache needs none).
+	labelRuns atomic.Int64
+}
+
+func (b *biEncoder) close() error {
+	var errs []error
+	if b.text != nil {
+		errs = append(errs, b.text.Close())
+	}
+	if b.labels != nil {
+		errs = append(errs, b.labels.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// openBi loads a bi-encoder model folder (see [LabelsGraphFile]).
+func (m *Model) openBi(c openConfig) (err error) {
+	if m.kind == KindBiToken {
+		return &ConfigError{Path: filepath.Join(m.dir, "gliner_config.json"), Field: "span_mode",
+			Err: fmt.Errorf("%w: token-level bi-encoder models are not supported yet", ErrUnsupported)}
+	}
+	tok, err := tokenize.Load(m.dir)
+	if err != nil {
+		return &ModelError{Dir: m.dir, File: "tokenizer", Err: err}
+	}
+	m.tok, m.padID, m.maxTokens = tok, int64(tok.PadID()), modelMaxLength(m.dir)
+	ldir := filepath.Join(m.dir, LabelsTokenizerDir)
+	if st, err := os.Stat(ldir); err != nil || !st.IsDir() {
+		return &ModelError{Dir: m.dir, File: LabelsTokenizerDir, Err: fmt.Errorf("%w: the label encoder's tokenizer (of %q) must be in the folder %s/ (scripts/export_biencoder.py writes it)", ErrMissingFile, m.cfg.LabelsEncoder, LabelsTokenizerDir)}
+	}
+	ltok, err := tokenize.Load(ldir)
+	if err != nil {
+		return &ModelError{Dir: m.dir, File: LabelsTokenizerDir, Err: err}
+	}
+	b := &biEncoder{ltok: ltok, lpad: int64(ltok.PadID()), lmax: modelMaxLength(ldir)}
+	defer func() {
+		if err != nil {
+			b.close()
+		}
+	}()
+	textPath, labelsPath, err := findBiGraphs(m.dir, c)
+	if err != nil {
+		return err
+	}
+	if labelsPath == "" {
+		b.mode = biOneGraph
+		if b.text, err = openGraph(m.dir, textPath, biContract(biOneGraph, false), c); err != nil {
+			return err
+		}
+	} else {
+		if b.text, err = openGraph(m.dir, textPath, nil, c); err != nil {
+			return err
+		}
+		if slices.ContainsFunc(b.text.Inputs(), func(t encoder.TensorInfo) bool { return t.Name == labelEmbedsName }) {
+			b.mode = biFused
+		}
+		if err = checkGraph(m.dir, textPath, b.text, biContract(b.mode, false)); err != nil {
+			return err
+		}
+		if b.labels, err = openGraph(m.dir, labelsPath, biContract(b.mode, true), c); err != nil {
+			return err
+		}
+		b.dim = m.cfg.HiddenSize
+		if sh := b.labels.Outputs()[0].Shape; len(sh) == 2 && sh[1] > 0 {
+			b.dim = int(sh[1])
+		}
+		id, err := biIdentity(b.mode, labelsPath, ldir)
+		if err != nil {
+			return &ModelError{Dir: m.dir, Err: err}
+		}
+		b.cache = newLabelCache(c.bi.size(), b.dim, id, c.bi.cacheDir)
+		if err := b.cache.load(); err != nil {
+			m.logger.Warn("gliner: ignoring the label cache file; it will be rebuilt", "error", err)
+		}
+	}
+	m.bi = b
+	if err = m.probeBi(); err != nil {
+		m.bi = nil
+		return err
+	}
+	return nil
+}
+
+// findBiGraphs returns the text (or one-graph) and label graph files of a
+// folder; labelsPath is "" for a one-graph folder.
+func findBiGraphs(dir string, c openConfig) (textPath, labelsPath string, err error) {
+	if c.onnxFile == "" && (c.variant == "" || c.variant == "fp32") {
+		for _, sub := range []string{"", "onnx"} {
+			t := filepath.Join(dir, sub, TextGraphFile)
+			l := filepath.Join(dir, sub, LabelsGraphFile)
+			if isRegular(t) && isRegular(l) {
+				return t, l, nil
+			}
+		}
+	}
+	p, err := findONNX(dir, c)
+	if err != nil {
+		return "", "", &ModelError{Dir: dir, File: TextGraphFile, Err: fmt.Errorf("%w: a bi-encoder folder needs %s and %s, or a one-graph model.onnx", ErrMissingFile, TextGraphFile, LabelsGraphFile)}
+	}
+	return p, "", nil
+}
+
+func isRegular(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// openGraph opens a graph and checks it against want (when not nil).
+func openGraph(dir, path string, want *encoder.Contract, c openConfig) (*encoder.Session, error) {
+	s, err := encoder.Open(path, c.encoderOpt...)
+	if err != nil {
+		return nil, err
+	}
+	if want != nil {
+		if err := checkGraph(dir, path, s, want); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func checkGraph(dir, path string, s *encoder.Session, want *encoder.Contract) error {
+	if err := s.Check(*want); err != nil {
+		rel, _ := filepath.Rel(dir, path)
+		return &ModelError{Dir: dir, File: rel, Err: err}
+	}
+	return nil
+}
+
+// biContract returns the contract of the label graph (labels) or of the
+// text graph of a mode.
+func biContract(mode biMode, labels bool) *encoder.Contract {
+	i64 := func(name string) encoder.TensorSpec {
+		return encoder.TensorSpec{Name: name, Type: encoder.Int64, Shape: anyShape(2)}
+	}
+	f32 := func(name string, rank int) encoder.TensorSpec {
+		return encoder.TensorSpec{Name: name, Type: encoder.Float32, Shape: anyShape(rank)}
+	}
+	if labels {
+		out := labelVectorsName
+		if mode == biFused {
+			out = labelEmbedsName
+		}
+		return &encoder.Contract{Inputs: []encoder.TensorSpec{i64(labelIDsName), i64(labelMaskName)},
+			Outputs: []encoder.TensorSpec{f32(out, 2)}}
+	}
+	c := contractFor(KindSpan)
+	switch mode {
+	case biMatched:
+		c.Outputs = []encoder.TensorSpec{f32(spanRepsName, 4)}
+	case biFused:
+		c.Inputs = append(c.Inputs, f32(labelEmbedsName, 2))
+	case biOneGraph:
+		c.Inputs = append(c.Inputs, i64(labelIDsName), i64(labelMaskName))
+	}
+	return &c
+}
+
+// biIdentity is the identity of a model's label embeddings: a SHA-256 of the
+// mode, the label graph and the files of the label tokenizer folder.
+func biIdentity(mode biMode, labelsPath, ldir string) ([32]byte, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "gliner bi-encoder labels/1 %s\x00", mode)
+	files := []string{labelsPath}
+	ents, err := os.ReadDir(ldir)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	names := make([]string, 0, len(ents))
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		files = append(files, filepath.Join(ldir, n))
+	}
+	for _, p := range files {
+		f, err := os.Open(p)
+		if err != nil {
+			return [32]byte{}, err
+		}
+		fmt.Fprintf(h, "%s\x00", filepath.Base(p))
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return [32]byte{}, err
+		}
+	}
+	var id [32]byte
+	h.Sum(id[:0])
+	return id, nil
+}
+
+// probeBi runs the text graph once on "a b c" to check max_width and the
+// embedding width against the label graph (without running the label graph,
+// so that a warm cache means no label-encoder call at all).
+func (m *Model) probeBi() error {
+	b := m.bi
+	et := m.encodeText("a b c", nil)
+	in := m.inputTensors([]encodedText{et})
+	K := int64(m.cfg.MaxWidth)
+	var want []int64
+	switch b.mode {
+	case biMatched:
+		want = []int64{1, 3, K, int64(b.dim)}
+	case biFused:
+		in = append(in, encoder.Float32Tensor(labelEmbedsName, []int64{2, int64(b.dim)}, make([]float32, 2*b.dim)))
+		want = []int64{1, 3, K, 2}
+	case biOneGraph:
+		in = append(in, b.labelIDTensors([]string{"x", "y"})...)
+		want = []int64{1, 3, K, 2}
+	}
+	outs, err := b.text.Run(context.Background(), in)
+	if err != nil {
+		return &ModelError{Dir: m.dir, Err: fmt.Errorf("%w: test run of the %s text graph failed (does max_width %d or hidden_size %d match the graph?): %v", ErrMismatch, b.mode, m.cfg.MaxWidth, b.dim, err)}
+	}
+	if sh := outs[0].Shape; !equalShape(sh, want...) {
+		return &ModelError{Dir: m.dir, Err: fmt.Errorf("%w: the %s text graph gives %s %v for a 3-word text, want %v (max_width %d of gliner_config.json, label embedding size %d)", ErrMismatch, b.mode, outs[0].Name, sh, want, m.cfg.MaxWidth, b.dim)}
+	}
+	return nil
+}
+
+// labelIDTensors tokenizes labels for the one-graph mode, padded to the
+// longest (the reference's padding="longest").
+func (b *biEncoder) labelIDTensors(labels []string) []encoder.Tensor {
+	seqs := make([][]int, len(labels))
+	L := 0
+	for i, l := range labels {
+		seqs[i] = b.labelIDs(l)
+		L = max(L, len(seqs[i]))
+	}
+	ids := make([]int64, len(labels)*L)
+	mask := make([]int64, len(labels)*L)
+	for i, s := range seqs {
+		for t := range L {
+			ids[i*L+t] = b.lpad
+			if t < len(s) {
+				ids[i*L+t], mask[i*L+t] = int64(s[t]), 1
+			}
+		}
+	}
+	shape := []int64{int64(len(labels)), int64(L)}
+	return []encoder.Tensor{encoder.Int64Tensor(labelIDsName, shape, ids), encoder.Int64Tensor(labelMaskName, shape, mask)}
+}
+
+// labelIDs tokenizes one label as plain text with special tokens, truncated
+// to the tokenizer's limit keeping the final special token (truncation=True).
+func (b *biEncoder) labelIDs(label string) []int {
+	ids := b.ltok.Encode(label, true).IDs
+	if b.lmax > 0 && len(ids) > b.lmax {
+		ids = append(ids[:b.lmax-1:b.lmax-1], ids[len(ids)-1])
+	}
+	return ids
+}
+
+// encodeLabels runs the label graph on labels and returns their rows
+// ([len(labels)·dim] values). Labels of equal token length go together, so
+// that no label is ever padded: a label's embedding does not depend on the
+// other labels of the call, and cached and fresh embeddings are equal.
+func (b *biEncoder) encodeLabels(ctx context.Context, labels []string) ([]float32, error) {
+	out := make([]float32, len(labels)*b.dim)
+	byLen := map[int][]int{}
+	seqs := make([][]int, len(labels))
+	for i, l := range labels {
+		seqs[i] = b.labelIDs(l)
+		byLen[len(seqs[i])] = append(byLen[len(seqs[i])], i)
+	}
+	lens := make([]int, 0, len(byLen))
+	for L := range byLen {
+		lens = append(lens, L)
+	}
+	sort.Ints(lens)
+	for _, L := range lens {
+		group := byLen[L]
+		for lo := 0; lo < len(group); lo += labelBatch {
+			part := group[lo:min(lo+labelBatch, len(group))]
+			ids := make([]int64, 0, len(part)*L)
+			for _, i := range part {
+				for _, id := range seqs[i] {
+					ids = append(ids, int64(id))
+				}
+			}
+			mask := make([]int64, len(ids))
+			for t := range mask {
+				mask[t] = 1
+			}
+			shape := []int64{int64(len(part)), int64(L)}
+			b.labelRuns.Add(1)
+			outs, err := b.labels.Run(ctx, []encoder.Tensor{
+				encoder.Int64Tensor(labelIDsName, shape, ids), encoder.Int64Tensor(labelMaskName, shape, mask)})
+			if err != nil {
+				return nil, err
+			}
+			o := outs[0]
+			if !equalShape(o.Shape, int64(len(part)), int64(b.dim)) {
+				return nil, fmt.Errorf("%w: the label graph gives %s %v for %d labels, want [%d %d]", ErrMismatch, o.Name, o.Shape, len(part), len(part), b.dim)
+			}
+			for j, i := range part {
+				copy(out[i*b.dim:(i+1)*b.dim], o.Float32[j*b.dim:(j+1)*b.dim])
+			}
+		}
+	}
+	return out, nil
+}
+
+// labelVectors returns the rows of labels, from the cache where possible;
+// new rows are computed, cached and, with a disk cache, saved.
+func (m *Model) labelVectors(ctx context.Context, labels []string) ([]float32, error) {
+	b := m.bi
+	dim := b.dim
+	out := make([]float32, len(labels)*dim)
+	var miss []int
+	var missLabels []string
+	for i, l := range labels {
+		if v := b.cache.get(l); v != nil {
+			copy(out[i*dim:], v)
+			continue
+		}
+		miss = append(miss, i)
+		missLabels = append(missLabels, l)
+	}
+	if len(miss) == 0 {
+		return out, nil
+	}
+	fresh, err := b.encodeLabels(ctx, missLabels)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range miss {
+		v := fresh[j*dim : (j+1)*dim : (j+1)*dim]
+		copy(out[i*dim:], v)
+		b.cache.put(labels[i], v)
+	}
+	if err := b.cache.save(); err != nil {
+		m.logger.Warn("gliner: could not save the label cache", "error", err)
+	}
+	return out, nil
+}
+
+// LabelSet is a list of labels with their embeddings, computed once by a
+// bi-encoder model with [Model.PrecomputeLabels] and passed to any number of
+// extractions with [WithLabelSet]. It is immutable and safe for concurrent
+// use.
+type LabelSet struct {
+	bi     *biEncoder
+	labels []string
+	vecs   []float32 // [len(labels)·dim]; nil for one-graph folders
+}
+
+// Labels returns the set's labels (de-duplicated, in first-occurrence order).
+func (s *LabelSet) Labels() []string { return slices.Clone(s.labels) }
+
+// Len returns the number of labels.
+func (s *LabelSet) Len() int { return len(s.labels) }
+
+// PrecomputeLabels runs a bi-encoder model's label encoder on labels (or
+// takes them from its label cache) and returns them as a LabelSet for
+// [WithLabelSet]. Labels are de-duplicated and checked as in Extract. It
+// returns an error wrapping [ErrUnsupported] for models that are not
+// bi-encoders.
+func (m *Model) PrecomputeLabels(ctx context.Context, labels []string) (*LabelSet, error) {
+	if m.closed.Load() {
+		return nil, ErrClosed
+	}
+	if m.bi == nil {
+		return nil, fmt.Errorf("%w: %s models have no label encoder to precompute", ErrUnsupported, m.kind)
+	}
+	labels, err := m.checkLabels(labels)
+	if err != nil {
+		return nil, err
+	}
+	s := &LabelSet{bi: m.bi, labels: labels}
+	if m.bi.mode != biOneGraph && len(labels) > 0 {
+		if s.vecs, err = m.labelVectors(ctx, labels); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// WithLabelSet extracts with the labels and embeddings of a LabelSet made by
+// the same model: the label encoder does not run. The labels argument of
+// Extract may then be nil; if given, it must equal the set's labels (after
+// de-duplication), else the call fails with [ErrLabel]. For models that are
+// not bi-encoders only the set's labels are used.
+func WithLabelSet(s *LabelSet) ExtractOption { return func(c *extractConfig) { c.labelSet = s } }
+
+// batchRunner is the function ExtractBatch calls per batch of texts.
+type batchRunner func(ctx context.Context, texts []string, idx []int, labels, prompt []string, opts span.Options, out [][]Entity) error
+
+// biRunner resolves the label embeddings of one ExtractBatch call (from the
+// call's LabelSet, the cache or the label graph) and returns the function
+// that runs its batches.
+func (m *Model) biRunner(ctx context.Context, labels []string, ec extractConfig) (batchRunner, error) {
+	b := m.bi
+	var vecs []float32
+	switch ls := ec.labelSet; {
+	case ls != nil && ls.bi != b:
+		return nil, fmt.Errorf("%w: the label set was computed by another model", ErrMismatch)
+	case ls != nil && !slices.Equal(ls.labels, labels):
+		return nil, fmt.Errorf("%w: the labels differ from the label set's", ErrLabel)
+	case ls != nil:
+		vecs = ls.vecs
+	case b.mode != biOneGraph:
+		var err error
+		if vecs, err = m.labelVectors(ctx, labels); err != nil {
+			return nil, err
+		}
+	}
+	var extra []encoder.Tensor
+	switch b.mode {
+	case biFused:
+		extra = []encoder.Tensor{encoder.Float32Tensor(labelEmbedsName, []int64{int64(len(labels)), int64(b.dim)}, vecs)}
+	case biOneGraph:
+		extra = b.labelIDTensors(labels)
+	}
+	return func(ctx context.Context, texts []string, idx []int, labels, _ []string, opts span.Options, out [][]Entity) error {
+		return m.runBiBatch(ctx, texts, idx, labels, vecs, extra, opts, out)
+	}, nil
+}
+
+// runBiBatch encodes texts[idx...], runs the text graph as one batch and
+// decodes the entities into out.
+func (m *Model) runBiBatch(ctx context.Context, texts []string, idx []int, labels []string, vecs []float32, extra []encoder.Tensor, opts span.Options, out [][]Entity) error {
+	encs, lengths, err := m.encodeBatch(texts, idx, nil)
+	if err != nil {
+		return err
+	}
+	b := m.bi
+	in := append(m.inputTensors(encs), extra...)
+	outs, err := b.text.Run(ctx, in)
+	if err != nil {
+		return err
+	}
+	res := outs[0]
+	B, W, K, C := len(idx), span.MaxLen(lengths), m.cfg.MaxWidth, len(labels)
+	d := m.decoders.Get().(*span.Decoder)
+	defer m.decoders.Put(d)
+	if b.mode == biMatched {
+		D := b.dim
+		if !equalShape(res.Shape, int64(B), int64(W), int64(K), int64(D)) {
+			return fmt.Errorf("%w: %s shape %v, want [%d %d %d %d]", ErrMismatch, res.Name, res.Shape, B, W, K, D)
+		}
+		n := W * K * D
+		for j, i := range idx {
+			spans := d.DecodeMatched(nil, res.Float32[j*n:(j+1)*n], vecs, D, lengths[j], K, opts)
+			out[i] = toEntities(texts[i], encs[j], spans, labels)
+		}
+		return nil
+	}
+	if !equalShape(res.Shape, int64(B), int64(W), int64(K), int64(C)) {
+		return fmt.Errorf("%w: logits shape %v, want [%d %d %d %d]", ErrMismatch, res.Shape, B, W, K, C)
+	}
+	spans := d.DecodeSpansBatch(nil, res.Float32, lengths, K, C, opts)
+	for j, i := range idx {
+		out[i] = toEntities(texts[i], encs[j], spans[j], labels)
+	}
+	return nil
+}
+
+// biLabelRuns returns how many times the label graph ran (0 for other models).
+func (m *Model) biLabelRuns() int64 {
+	if m.bi == nil {
+		return 0
+	}
+	return m.bi.labelRuns.Load()
 }

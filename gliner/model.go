@@ -205,11 +205,14 @@ func (m *Model) ExtractBatch(ctx context.Context, texts []string, labels []strin
 	for i := range out {
 		out[i] = []Entity{}
 	}
+	ec := newExtractConfig(opts)
+	if ec.labelSet != nil && len(labels) == 0 {
+		labels = ec.labelSet.labels
+	}
 	labels, err := m.checkLabels(labels)
 	if err != nil || len(labels) == 0 {
 		return out, err
 	}
-	ec := newExtractConfig(opts)
 	dopts := span.Options{Thresholds: thresholds(labels, ec), Nested: ec.nested, MultiLabel: ec.multiLabel}
 	var valid []int // indices of non-blank texts, the reference drops the others
 	for i, t := range texts {
@@ -218,18 +221,21 @@ func (m *Model) ExtractBatch(ctx context.Context, texts []string, labels []strin
 		}
 	}
 	prompt := m.promptWords(labels)
+	run := batchRunner(m.runBatch)
+	switch {
+	case m.bi != nil && len(valid) > 0:
+		// label embeddings: once per call, from the cache or the label graph
+		if run, err = m.biRunner(ctx, labels, ec); err != nil {
+			return nil, err
+		}
+	case m.bio != nil:
+		run = m.runBIOBatch
+	}
 	for lo := 0; lo < len(valid); lo += m.batchSize {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		idx := valid[lo:min(lo+m.batchSize, len(valid))]
-		run := m.runBatch
-		switch {
-		case m.bi != nil:
-			run = m.runBiBatch
-		case m.bio != nil:
-			run = m.runBIOBatch
-		}
 		if err := run(ctx, texts, idx, labels, prompt, dopts, out); err != nil {
 			return nil, err
 		}

@@ -16,6 +16,7 @@ type openConfig struct {
 	logger     *slog.Logger
 	batchSize  int
 	encoderOpt []encoder.Option
+	bi         biOptions // bi-encoder label cache (cache.go)
 }
 
 // LongTextPolicy says what happens to a text longer than the model's
@@ -82,6 +83,7 @@ type extractConfig struct {
 	perLabel   map[string]float64
 	nested     bool
 	multiLabel bool
+	labelSet   *LabelSet // bi.go
 }
 
 func newExtractConfig(opts []ExtractOption) extractConfig {

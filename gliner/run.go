@@ -95,9 +95,9 @@ func equalShape(sh []int64, want ...int64) bool {
 	return true
 }
 
-// run builds the input tensors of a batch (spec §11), runs the graph and
-// returns its logits.
-func (m *Model) run(ctx context.Context, encs []encodedText) (encoder.Tensor, error) {
+// inputTensors builds the text input tensors of a batch (spec §11): the
+// uni-encoder contract's, which bi-encoder text graphs share.
+func (m *Model) inputTensors(encs []encodedText) []encoder.Tensor {
 	B := len(encs)
 	T, lengths := 0, make([]int, B)
 	for b, e := range encs {
@@ -126,7 +126,7 @@ func (m *Model) run(ctx context.Context, encs []encodedText) (encoder.Tensor, er
 		{Name: "words_mask", Type: encoder.Int64, Shape: []int64{int64(B), int64(T)}, Int64: wmask},
 		{Name: "text_lengths", Type: encoder.Int64, Shape: []int64{int64(B), 1}, Int64: tl},
 	}
-	if m.kind == KindSpan {
+	if m.kind == KindSpan || m.kind == KindBiSpan {
 		W, K := span.MaxLen(lengths), m.cfg.MaxWidth
 		idx := make([]int64, 2*B*W*K)
 		mask := make([]bool, B*W*K)
@@ -135,7 +135,13 @@ func (m *Model) run(ctx context.Context, encs []encodedText) (encoder.Tensor, er
 			encoder.Tensor{Name: "span_idx", Type: encoder.Int64, Shape: []int64{int64(B), int64(W * K), 2}, Int64: idx},
 			encoder.Tensor{Name: "span_mask", Type: encoder.Bool, Shape: []int64{int64(B), int64(W * K)}, Bool: mask})
 	}
-	outs, err := m.sess.Run(ctx, in)
+	return in
+}
+
+// run builds the input tensors of a batch, runs the graph and returns its
+// logits.
+func (m *Model) run(ctx context.Context, encs []encodedText) (encoder.Tensor, error) {
+	outs, err := m.sess.Run(ctx, m.inputTensors(encs))
 	if err != nil {
 		return encoder.Tensor{}, err
 	}
@@ -150,14 +156,9 @@ func (m *Model) run(ctx context.Context, encs []encodedText) (encoder.Tensor, er
 // runBatch encodes the texts texts[idx...], runs them as one batch and
 // decodes their entities into out.
 func (m *Model) runBatch(ctx context.Context, texts []string, idx []int, labels, prompt []string, opts span.Options, out [][]Entity) error {
-	encs := make([]encodedText, len(idx))
-	lengths := make([]int, len(idx))
-	for j, i := range idx {
-		encs[j] = m.encodeText(texts[i], prompt)
-		if err := m.checkLength(i, encs[j]); err != nil {
-			return err
-		}
-		lengths[j] = len(encs[j].words)
+	encs, lengths, err := m.encodeBatch(texts, idx, prompt)
+	if err != nil {
+		return err
 	}
 	logits, err := m.run(ctx, encs)
 	if err != nil {
@@ -179,6 +180,21 @@ func (m *Model) runBatch(ctx context.Context, texts []string, idx []int, labels,
 		out[i] = toEntities(texts[i], encs[j], spans[j], labels)
 	}
 	return nil
+}
+
+// encodeBatch encodes the texts texts[idx...] with the prompt and returns
+// them with their word counts, applying the long-text policy.
+func (m *Model) encodeBatch(texts []string, idx []int, prompt []string) ([]encodedText, []int, error) {
+	encs := make([]encodedText, len(idx))
+	lengths := make([]int, len(idx))
+	for j, i := range idx {
+		encs[j] = m.encodeText(texts[i], prompt)
+		if err := m.checkLength(i, encs[j]); err != nil {
+			return nil, nil, err
+		}
+		lengths[j] = len(encs[j].words)
+	}
+	return encs, lengths, nil
 }
 
 // checkLength applies the long-text policy to text i.

@@ -51,8 +51,7 @@ type Decoder struct {
 	kept   []candidate
 	owner  []int32
 	thr    []float32
-	cut    []float32
-	cutOK  []bool
+	cut    []float32 // per class: logits below cannot pass the threshold
 	logits []float32 // DecodeMatched
 }
 
@@ -89,14 +88,15 @@ func (d *Decoder) DecodeSpans(dst []Span, logits []float32, numWords, maxWidth, 
 	d.prepare(numClasses, opts)
 	d.cands = d.cands[:0]
 	numLabels := len(opts.Thresholds)
+	cut, thr := d.cut[:numLabels], d.thr[:numLabels]
 	for s := range numWords {
 		for k := range min(maxWidth, numWords-s) {
 			row := logits[(s*maxWidth+k)*numClasses:][:numLabels]
 			for c, x := range row {
-				if !d.cutOK[c] || !(x >= d.cut[c]) {
+				if !(x >= cut[c]) { // cut is +Inf when nothing can pass; NaN fails
 					continue
 				}
-				if p := Sigmoid(x); p > d.thr[c] {
+				if p := Sigmoid(x); p > thr[c] {
 					d.cands = append(d.cands, candidate{Span{s, s + k, c, p}, len(d.cands)})
 				}
 			}
@@ -152,14 +152,13 @@ func (d *Decoder) prepare(numClasses int, opts Options) {
 	}
 	d.thr = slices.Grow(d.thr[:0], n)[:n]
 	d.cut = slices.Grow(d.cut[:0], n)[:n]
-	d.cutOK = slices.Grow(d.cutOK[:0], n)[:n]
 	for c, t := range opts.Thresholds {
 		d.thr[c] = float32(t)
 		if c > 0 && d.thr[c] == d.thr[c-1] {
-			d.cut[c], d.cutOK[c] = d.cut[c-1], d.cutOK[c-1]
+			d.cut[c] = d.cut[c-1]
 			continue
 		}
-		d.cut[c], d.cutOK[c] = cutoff(d.thr[c])
+		d.cut[c], _ = cutoff(d.thr[c]) // +Inf when no logit can pass
 	}
 }
 

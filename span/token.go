@@ -116,7 +116,7 @@ func (d *Decoder) decodeTokensItem(dst []Span, logits []float32, layout TokenLay
 // above returns the probability of logit x of class c and whether it is
 // strictly above the class threshold.
 func (d *Decoder) above(x float32, c int) (float32, bool) {
-	if !d.cutOK[c] || !(x >= d.cut[c]) {
+	if !(x >= d.cut[c]) {
 		return 0, false
 	}
 	p := Sigmoid(x)

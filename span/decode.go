@@ -19,6 +19,13 @@ type Span struct {
 	Score      float32
 }
 
+// TextRange returns the text range of the span from the ranges of the
+// text's words (spec §5.3): the start of word Start to the end of word End.
+// It panics (index out of range) if words has fewer than End+1 entries.
+func (s Span) TextRange(words []Offset) Offset {
+	return Offset{words[s.Start].Start, words[s.End].End}
+}
+
 // Options control decoding. The zero value decodes nothing (no labels).
 type Options struct {
 	// Thresholds holds one threshold per label; its length is the number of

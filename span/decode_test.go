@@ -376,11 +376,18 @@ func TestSigmoidMonotone(t *testing.T) {
 	}
 	// Dense sweep around 0, where the result changes fastest.
 	prev := Sigmoid(-8)
-	for k := orderedKey(-8); k < orderedKey(8); k += 97 {
+	for k := orderedKey(-8); k < orderedKey(8); k += 997 {
 		s := Sigmoid(fromOrderedKey(k))
 		if s < prev {
 			t.Fatalf("not monotone at %v", fromOrderedKey(k))
 		}
 		prev = s
+	}
+}
+
+func TestSpanTextRange(t *testing.T) {
+	words := []Offset{{0, 4}, {5, 11}, {12, 15}}
+	if got := (Span{Start: 1, End: 2}).TextRange(words); got != (Offset{5, 15}) {
+		t.Fatalf("got %v", got)
 	}
 }

@@ -2,22 +2,22 @@
 // candidates GLiNER span models take as input, decodes span-level and
 // token-level GLiNER logits exactly as the reference Python package does,
 // computes bi-encoder span–label logits with a BLAS kernel, and decodes
-// per-token BIO logits of fixed-schema token classifiers the way Hugging
+// per-token logits of fixed-schema (BIO) token classifiers the way Hugging
 // Face's token-classification pipeline does.
 //
 // It is pure Go (it builds with CGO_ENABLED=0) and knows nothing of ONNX,
-// tokenizers or label strings of zero-shot models: classes are column
+// tokenizers or the label strings of zero-shot models: classes are column
 // indices, words are indices, and the caller maps them back to text.
 //
 // # Overview
 //
-// Span models (GLiNER's span_mode "markerV0"):
+// Span models (GLiNER span_mode "markerV0"):
 //
 //   - [FillCandidates] writes the span_idx / span_mask inputs.
 //   - [Decoder.DecodeSpans] and [Decoder.DecodeSpansBatch] decode [B, W, K, C]
-//     logits: sigmoid (see [Sigmoid] for the numerics), strict per-class
-//     thresholds, the reference's greedy search for flat, nested and
-//     multi-label decoding.
+//     logits: sigmoid, strict per-class thresholds, the reference's greedy
+//     search for flat, nested and multi-label decoding. [Span.TextRange]
+//     maps a span to text offsets.
 //
 // Token-level models (span_mode "token_level"):
 //
@@ -31,35 +31,46 @@
 //     label embeddings transposed, with gonum's float32 BLAS;
 //     [Decoder.DecodeMatched] does that and decodes the result.
 //
-// Fixed-schema token classifiers (BIO tagging):
+// Fixed-schema token classifiers:
 //
 //   - [NewTagSet] parses the model's id2label tags ([TagScheme]);
 //     [BIODecoder.Decode] applies one of the pipeline's [Aggregation]
-//     strategies over one or several overlapping [Window]s of tokens.
+//     strategies over one or several overlapping [Window]s of tokens, which
+//     [TokenWindows] lays out the way Hugging Face tokenizers split long
+//     inputs with a stride.
+//
+// Numerics follow the reference implementations bit for bit where that
+// was checkable: [Sigmoid] reproduces torch's vectorized float32 kernel
+// (SLEEF's expf), thresholds are compared in float32 as torch does, and the
+// BIO decoder's softmax, sums and means reproduce NumPy's float32 results.
+// Scores are float32; widening them to float64 gives the Python floats the
+// references report.
 //
 // # Concurrency
 //
 // Functions without a receiver are safe for concurrent use as long as their
 // destination slices are not shared. [Decoder] and [BIODecoder] hold reusable
 // scratch buffers and are not safe for concurrent use: give each goroutine
-// its own (they are cheap; the zero value is ready to use). A [TagSet] is
-// immutable and safe for concurrent use.
+// its own (the zero value is ready to use). A [TagSet] is immutable and safe
+// for concurrent use. MatchLogits runs on the calling goroutine only.
 //
 // # Invariants
 //
-// Destination-first functions write into (or append to) the first argument
-// and never retain it or any input slice after returning.
+// Destination-first functions write into, or append to, their first
+// argument and retain neither it nor any input after returning.
 //
-//   - FillCandidates and MatchLogits write into dst, which must have exactly
+//   - FillCandidates and MatchLogits write into slices that must have exactly
 //     the documented length and must not overlap any input.
-//   - Decode methods append to dst and return the extended slice, like
-//     append; dst must not overlap the logits or other inputs. Batch variants
-//     reuse dst[b] (truncated to length 0) for result b.
-//   - In steady state (buffers grown by previous calls, dst with room) the
-//     decoders allocate nothing; MatchLogits allocates nothing.
+//   - Decode methods append to dst and return the extended slice, as append
+//     does; dst must not overlap the logits or other inputs. Batch variants
+//     reuse dst[b], truncated to length 0, for result b.
+//   - In steady state (scratch grown by earlier calls, dst with room) the
+//     decoders and MatchLogits allocate nothing (checked by the tests).
 //
 // Spans are word indices with End inclusive, as the reference's Span; they
-// are sorted by Start, ties in selection order (higher score first).
+// are sorted by Start, ties in selection order (higher score first). BIO
+// entities of one window come in text order; after a multi-window merge they
+// are sorted by Start.
 //
 // # Errors
 //
@@ -67,7 +78,7 @@
 // message starting with "span: " that names the expected and actual sizes
 // (as gonum's floats package does). Data values never cause a panic: NaN or
 // infinite logits give no span or a score of 0 or 1. Invalid inputs that can
-// come from a model folder or a user (unparsable tag sets, an aggregation
-// that cannot merge windows) are returned as errors wrapping the sentinels
-// [ErrTagSet] and [ErrAggregation].
+// come from a model folder or a user (an unusable tag list, an unknown
+// aggregation name, strategy "none" over several windows) are returned as
+// errors wrapping the sentinels [ErrTagSet] and [ErrAggregation].
 package span

@@ -159,6 +159,22 @@ class TokenizerTest(unittest.TestCase):
         self.assertEqual(sorted(x for x in wm if x), [1, 2])  # 3 words, one without tokens
         self.assertEqual(b.text_lengths.tolist(), [[3]])
 
+    @unittest.skipUnless(os.path.exists(os.path.join(g.REPO, "tools", "oracle", "hf_encode.js")), "hf_encode.js missing")
+    def test_same_as_hf_encode_oracle(self):
+        """encode_pretokenized equals tools/oracle/hf_encode.js {"words": ...} (ids and word ids)."""
+        tok = g.HFTokenizer(BERT_TOK)
+        seqs = [["<<ENT>>", "disease", "<<SEP>>", "Naïve", "\u200b", "patients", "chemical compound", "CO2-induced"],
+                ["a"], ["Famotidine", "-", "associated", "delirium", "."]]
+        mine = tok.encode_pretokenized(seqs)
+        inp = "".join(__import__("json").dumps({"words": s}) + "\n" for s in seqs)
+        out = subprocess.run(["node", os.path.join(g.REPO, "tools", "oracle", "hf_encode.js"), BERT_TOK],
+                             input=inp.encode(), stdout=subprocess.PIPE, check=True,
+                             env=dict(os.environ, NODE_PATH=os.path.join(g.REPO, "tools", "oracle", "node_modules")))
+        theirs = [__import__("json").loads(l) for l in out.stdout.decode().splitlines()]
+        for (ids, wids), t in zip(mine, theirs):
+            self.assertEqual(ids, t["ids"])
+            self.assertEqual(wids, t["word_ids"])
+
     @unittest.skipUnless(os.path.exists(SPM), "spm.model missing")
     def test_deberta_worked_example(self):
         d = tempfile.mkdtemp()

@@ -54,6 +54,8 @@ function dump(enc, wordIds) {
   };
 }
 
+const wordCache = new Map();
+
 async function encodeChunk(tok, chunk) {
   const results = new Array(chunk.length);
   // Plain texts, batched by the special flag.
@@ -66,19 +68,27 @@ async function encodeChunk(tok, chunk) {
     const encs = await tok.encodeBatch(idx.map((k) => chunk[k].text), { addSpecialTokens: special });
     idx.forEach((k, j) => { results[k] = dump(encs[j]); });
   }
-  // Pre-split words: every word of the chunk in one batch.
-  const all = [];
-  chunk.forEach((r) => { if (r.words !== undefined) all.push(...r.words); });
-  const encs = all.length ? await tok.encodeBatch(all, { addSpecialTokens: false }) : [];
-  let pos = 0;
+  // Pre-split words: each distinct word is encoded once (encoding a word
+  // does not depend on its neighbours) and kept for later chunks.
+  const fresh = [];
+  const seen = new Set();
+  chunk.forEach((r) => {
+    if (r.words === undefined) return;
+    for (const w of r.words) {
+      if (!wordCache.has(w) && !seen.has(w)) { seen.add(w); fresh.push(w); }
+    }
+  });
+  if (fresh.length) {
+    const encs = await tok.encodeBatch(fresh, { addSpecialTokens: false });
+    fresh.forEach((w, j) => { wordCache.set(w, { enc: encs[j], len: encs[j].getLength() }); });
+  }
   for (let k = 0; k < chunk.length; k++) {
     const r = chunk[k];
     if (r.words === undefined) continue;
-    const mine = encs.slice(pos, pos + r.words.length);
-    pos += r.words.length;
+    const mine = r.words.map((w) => wordCache.get(w));
     const seqWords = [];
-    mine.forEach((e, w) => { for (let n = e.getLength(); n > 0; n--) seqWords.push(w); });
-    const merged = mergeEncodings(mine, false);
+    mine.forEach((c, w) => { for (let n = c.len; n > 0; n--) seqWords.push(w); });
+    const merged = mergeEncodings(mine.map((c) => c.enc), false);
     const post = tok.postProcess(merged, null, r.special !== false);
     // Tokens of the sequence keep their order; special tokens added by the
     // post-processor have no sequence id.

@@ -56,7 +56,8 @@ type candidate struct {
 type Decoder struct {
 	cands  []candidate
 	kept   []candidate
-	owner  []int32
+	owner  []int32  // flat mode: kept span covering each word
+	ends   []uint64 // nested mode: ends of the kept spans starting at each word
 	thr    []float32
 	cut    []float32 // per class: logits below cannot pass the threshold
 	logits []float32 // DecodeMatched
@@ -185,11 +186,7 @@ func (d *Decoder) greedy(dst []Span, numWords int, opts Options) []Span {
 	// 2. Keep each candidate that conflicts with no kept span.
 	d.kept = d.kept[:0]
 	if opts.Nested {
-		for _, c := range d.cands {
-			if !d.crossesKept(c.Span, opts.MultiLabel) {
-				d.kept = append(d.kept, c)
-			}
-		}
+		d.keepNested(numWords, opts.MultiLabel)
 	} else {
 		d.keepFlat(numWords, opts.MultiLabel)
 	}
@@ -238,6 +235,60 @@ func (d *Decoder) overlapsOwned(sp Span, multiLabel bool) bool {
 		}
 		q := d.kept[o]
 		if !multiLabel || q.Start != sp.Start || q.End != sp.End {
+			return true
+		}
+	}
+	return false
+}
+
+// keepNested is step 2 of greedy for nested decoding. When no candidate is
+// wider than 64 words (always for span models), ends[q] has bit j set iff
+// the span (q, q+j) is kept, and a candidate (s, e) conflicts iff the same
+// span is kept (without MultiLabel), a span starting in [s-63, s) ends in
+// [s, e), or a span starting in (s, e] ends after e; that is O(width) word
+// masks per candidate. Wider candidates (token-level spans) fall back to
+// comparing with every kept span.
+func (d *Decoder) keepNested(numWords int, multiLabel bool) {
+	widest := 0
+	for _, c := range d.cands {
+		widest = max(widest, c.End-c.Start+1)
+	}
+	if widest > 64 {
+		for _, c := range d.cands {
+			if !d.crossesKept(c.Span, multiLabel) {
+				d.kept = append(d.kept, c)
+			}
+		}
+		return
+	}
+	d.ends = slices.Grow(d.ends[:0], numWords)[:numWords]
+	clear(d.ends)
+	for _, c := range d.cands {
+		if d.crossesEnds(c.Span, widest, multiLabel) {
+			continue
+		}
+		d.ends[c.Start] |= 1 << (c.End - c.Start)
+		d.kept = append(d.kept, c)
+	}
+}
+
+// crossesEnds is the conflict test of keepNested on the end masks; spans
+// are at most widest ≤ 64 words wide.
+func (d *Decoder) crossesEnds(sp Span, widest int, multiLabel bool) bool {
+	s, e := sp.Start, sp.End
+	if !multiLabel && d.ends[s]&(1<<(e-s)) != 0 {
+		return true
+	}
+	if e > s { // spans starting before s and ending in [s, e)
+		for q := max(0, s-widest+1); q < s; q++ {
+			lo, hi := s-q, min(e-1-q, 63) // bits lo..hi
+			if lo <= hi && d.ends[q]&(^uint64(0)>>(63-hi))>>lo != 0 {
+				return true
+			}
+		}
+	}
+	for q := s + 1; q <= e; q++ { // spans starting in (s, e] and ending after e
+		if d.ends[q]>>(e+1-q) != 0 {
 			return true
 		}
 	}

@@ -391,3 +391,41 @@ func TestSpanTextRange(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+// TestNestedWideSpans exercises the nested conflict test at the 64-word
+// boundary of its end masks and the fallback beyond it: random span logits
+// with K = 64 and token-level logits over 90 words whose spans grow wider
+// than 64 words.
+func TestNestedWideSpans(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 36))
+	var d Decoder
+	for i := range 40 {
+		const w, k, c = 70, 64, 2
+		logits := randomLogits(r, w*k*c, i%2 == 0)
+		for j := range logits {
+			logits[j] += 1
+		}
+		for _, ml := range []bool{false, true} {
+			opts := Options{Thresholds: thresholds(c, 0.5), Nested: true, MultiLabel: ml}
+			got := d.DecodeSpans(nil, logits, w, k, c, opts)
+			if want := naiveDecodeSpans(logits, w, k, c, opts); !slices.Equal(got, want) {
+				t.Fatalf("span case %d: fast %v\nnaive %v", i, got, want)
+			}
+		}
+		const tw = 90
+		last := make([]float32, tw*c*3)
+		for p := range tw {
+			for cl := range c {
+				base := (p*c + cl) * 3
+				last[base] = float32(r.NormFloat64()*2 - 2)   // start
+				last[base+1] = float32(r.NormFloat64()*2 - 2) // end
+				last[base+2] = float32(r.NormFloat64() + 4)   // inside: nearly always on
+			}
+		}
+		opts := Options{Thresholds: thresholds(c, 0.5), Nested: true}
+		got := d.DecodeTokens(nil, last, LayoutPositionLast, tw, c, opts)
+		if want := naiveDecodeTokens(last, 1, 0, tw, c, opts); !slices.Equal(got, want) {
+			t.Fatalf("token case %d: fast %v\nnaive %v", i, got, want)
+		}
+	}
+}

@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gliner-go/gliner/internal/testenv"
@@ -43,24 +46,51 @@ func TestSentencePieceMatchesTokenizerJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ws []Word
-	var words []string
+	// The texts are shared out among GOMAXPROCS workers; the pipelines are
+	// safe for concurrent use.
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []string
 	nTokens := 0
-	for i, text := range texts {
-		a, b := fromJSON.Encode(text, true), fromSPM.Encode(text, true)
-		if !reflect.DeepEqual(a, b) {
-			t.Fatalf("text %d %q:\ntokenizer.json %+v\n     spm.model %+v", i, text, a, b)
-		}
-		ws = SplitWords(ws[:0], text)
-		words = append(words[:0], "<<ENT>>", "disease", "<<SEP>>")
-		for _, w := range ws {
-			words = append(words, text[w.Start:w.End])
-		}
-		a, b = fromJSON.EncodeWords(words, true), fromSPM.EncodeWords(words, true)
-		if !reflect.DeepEqual(a, b) {
-			t.Fatalf("words of text %d %q:\ntokenizer.json %+v\n     spm.model %+v", i, words, a, b)
-		}
-		nTokens += len(a.IDs)
+	for k := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var ws []Word
+			var words []string
+			n := 0
+			for i := k; i < len(texts); i += workers {
+				text := texts[i]
+				var msg string
+				if a, b := fromJSON.Encode(text, true), fromSPM.Encode(text, true); !reflect.DeepEqual(a, b) {
+					msg = fmt.Sprintf("text %d %q:\ntokenizer.json %+v\n     spm.model %+v", i, text, a, b)
+				}
+				ws = SplitWords(ws[:0], text)
+				words = append(words[:0], "<<ENT>>", "disease", "<<SEP>>")
+				for _, w := range ws {
+					words = append(words, text[w.Start:w.End])
+				}
+				a, b := fromJSON.EncodeWords(words, true), fromSPM.EncodeWords(words, true)
+				if msg == "" && !reflect.DeepEqual(a, b) {
+					msg = fmt.Sprintf("words of text %d %q:\ntokenizer.json %+v\n     spm.model %+v", i, words, a, b)
+				}
+				n += len(a.IDs)
+				if msg != "" {
+					mu.Lock()
+					failures = append(failures, msg)
+					mu.Unlock()
+					return
+				}
+			}
+			mu.Lock()
+			nTokens += n
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("%d workers found differences; first:\n%s", len(failures), failures[0])
 	}
 	t.Logf("%d texts, %d word-encoded tokens: spm.model route identical to tokenizer.json", len(texts), nTokens)
 }

@@ -247,3 +247,16 @@ func IsBlank(text string) bool {
 func isSpaceDecoded(r rune, n int) bool {
 	return IsPythonSpace(r) && !(r == utf8.RuneError && n == 1)
 }
+
+// Splitter returns the word splitter GLiNER's gliner_config.json names in
+// "words_splitter_type": "whitespace" (and "", the default) is
+// [SplitWords]. GLiNER's other splitters ("spacy", "universal", "mecab",
+// "jieba", "hanlp", "janome", "camel", "hindi", "stanza") wrap third-party
+// NLP libraries and are not implemented; they, and unknown names, give an
+// *[UnsupportedError] naming the splitter.
+func Splitter(name string) (SplitFunc, error) {
+	if name == "" || name == "whitespace" {
+		return SplitWords, nil
+	}
+	return nil, unsupported("words_splitter_type", "word splitter %q", name)
+}

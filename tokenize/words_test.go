@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -355,6 +356,25 @@ func TestSplitWordsMatchesRegexp(t *testing.T) {
 		want := splitWordsRegexp(text)
 		if fmt.Sprint(dst) != fmt.Sprint(want) && !(len(dst) == 0 && len(want) == 0) {
 			t.Errorf("%q:\n  scanner %v\n   regexp %v", text, dst, want)
+		}
+	}
+}
+
+func TestSplitter(t *testing.T) {
+	for _, name := range []string{"", "whitespace"} {
+		split, err := Splitter(name)
+		if err != nil || split == nil {
+			t.Fatalf("Splitter(%q) = %v", name, err)
+		}
+		if got := wordStrings("a-b c", split(nil, "a-b c")); !equalStrings(got, []string{"a-b", "c"}) {
+			t.Fatalf("Splitter(%q) splits %q", name, got)
+		}
+	}
+	for _, name := range []string{"spacy", "stanza", "polyglot", "Whitespace"} {
+		_, err := Splitter(name)
+		var ue *UnsupportedError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), name) {
+			t.Errorf("Splitter(%q): err = %v, want an *UnsupportedError naming it", name, err)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"sort"
 	"testing"
@@ -427,5 +428,27 @@ func TestNestedWideSpans(t *testing.T) {
 		if want := naiveDecodeTokens(last, 1, 0, tw, c, opts); !slices.Equal(got, want) {
 			t.Fatalf("token case %d: fast %v\nnaive %v", i, got, want)
 		}
+	}
+}
+
+// TestSigmoidMonotoneExhaustive checks every float32 in [-105, 105]
+// (outside, Sigmoid is constant). It takes a few CPU minutes, so it runs
+// only with SPAN_EXHAUSTIVE=1.
+func TestSigmoidMonotoneExhaustive(t *testing.T) {
+	if os.Getenv("SPAN_EXHAUSTIVE") != "1" {
+		t.Skip("set SPAN_EXHAUSTIVE=1 to check all 2.24e9 float32 values")
+	}
+	lo, hi := orderedKey(-105), orderedKey(105)
+	prevE, prevS := sleefExpf(fromOrderedKey(lo)), Sigmoid(fromOrderedKey(lo))
+	for k := lo + 1; k <= hi; k++ {
+		x := fromOrderedKey(k)
+		e, s := sleefExpf(x), Sigmoid(x)
+		if e < prevE || s < prevS {
+			t.Fatalf("not monotone at %v: exp %v after %v, sigmoid %v after %v", x, e, prevE, s, prevS)
+		}
+		prevE, prevS = e, s
+	}
+	if Sigmoid(-105) != 0 || Sigmoid(105) != 1 {
+		t.Fatalf("sigmoid(±105) = %v, %v", Sigmoid(-105), Sigmoid(105))
 	}
 }

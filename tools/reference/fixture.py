@@ -11,12 +11,7 @@ import sys
 import tempfile
 
 import numpy as np
-import torch
-
 import gliner_ref as g
-
-SPAN_INPUTS = ["input_ids", "attention_mask", "words_mask", "text_lengths", "span_idx", "span_mask"]
-
 
 def tokenizer_json_for(model_dir: str, work_dir: str) -> str:
     """Path of a tokenizer.json for the folder; builds one from spm.model if needed."""
@@ -47,7 +42,7 @@ def tokenizer_json_for(model_dir: str, work_dir: str) -> str:
 
 
 def find_checkpoint(model_dir: str) -> str:
-    for pat in ("*.pt", "*.pth", "checkpoint/*.pt"):
+    for pat in ("torch_model.pt", "*.pt", "*.pth"):
         c = sorted(glob.glob(os.path.join(model_dir, pat)))
         if c:
             return c[0]
@@ -69,20 +64,18 @@ class Fixture:
             raise RuntimeError(f"{self.name}: class_token_index {self.cfg.class_token_index} != tokenizer id {ent} of {self.cfg.ent_token}")
         if g.REPO not in sys.path:
             sys.path.insert(0, g.REPO)
-        from tools.train.export import load_checkpoint  # the fixture's own torch modules
+        # The fixture's documented torch entry point (tools/train/infer.py).
+        from tools.train import infer
+        self._infer = infer
         self.checkpoint = checkpoint or find_checkpoint(model_dir)
-        self.model, self.ck = load_checkpoint(self.checkpoint)
-        self.model.eval()
-        layout = (self.raw_cfg.get("gliner_go_export") or {}).get("token_logits_layout")
-        self.token_layout = "3BWC" if layout == "old" else "BWC3"
+        self.model, self.ck = infer.load(self.checkpoint)
+        # Layout of the folder's model.onnx for token-level models.
+        self.token_layout = "3BWC" if self.ck.get("layout") == "old" else "BWC3"
 
     def forward(self, batch: g.Batch) -> np.ndarray:
-        """Logits: span [B,W,K,C]; token [B,W,C,3] (the >= 0.2.21 layout; the
-        [3,B,W,C] layout of an old-layout export is a permutation of it)."""
-        feeds = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in batch.feeds().items()}
-        with torch.no_grad():
-            if self.cfg.token_level:
-                out = self.model(feeds["input_ids"], feeds["attention_mask"], feeds["words_mask"], feeds["text_lengths"])
-            else:
-                out = self.model(*[feeds[n] for n in SPAN_INPUTS])
-        return out.contiguous().numpy().astype(np.float32)
+        """Logits: span [B,W,K,C]; token [B,W,C,3] (the >= 0.2.21 layout; an
+        old-layout checkpoint's [3,B,W,C] output is permuted back)."""
+        out = self._infer.forward(self.checkpoint, batch.feeds())
+        if self.cfg.token_level and self.token_layout == "3BWC":
+            out = np.ascontiguousarray(np.transpose(out, (1, 2, 3, 0)))
+        return out

@@ -649,3 +649,46 @@ func TestBIOAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestBIOSubwordsBIOES runs every strategy on a BIOES tag set with words
+// split into sub-words: "cisplatin and lungs" as
+// [CLS] cis ##pla ##tin and lung ##s [SEP].
+func TestBIOSubwordsBIOES(t *testing.T) {
+	names := []string{"O", "B-CHEM", "I-CHEM", "E-CHEM", "S-CHEM"}
+	tags, err := NewTagSet(names, SchemeBIOES)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := window(0, special(5),
+		tok{0, 0, 3, []float64{.05, .8, .05, .05, .05}},       // cis: B .8
+		tok{0, 3, 6, []float64{.1, .1, .7, .05, .05}},         // ##pla: I .7
+		tok{0, 6, 9, []float64{.025, .025, .025, .9, .025}},   // ##tin: E .9
+		tok{1, 10, 13, []float64{.9, .025, .025, .025, .025}}, // and: O .9
+		tok{2, 14, 18, []float64{.1, .1, .1, .1, .6}},         // lung: S .6
+		tok{2, 18, 20, []float64{.7, .1, .1, .05, .05}},       // ##s: O .7
+		special(5))
+	cases := []struct {
+		agg  Aggregation
+		want []ent
+	}{
+		{AggregateNone, []ent{{"CHEM", 0, 3, 0, 0, .8}, {"CHEM", 3, 6, 0, 0, .7}, {"CHEM", 6, 9, 0, 0, .9}, {"CHEM", 14, 18, 2, 2, .6}}},
+		// B I E is one entity (E closes it); S is a one-token entity.
+		{AggregateSimple, []ent{{"CHEM", 0, 9, 0, 0, .8}, {"CHEM", 14, 18, 2, 2, .6}}},
+		// Words take their first token's tag: cisplatin B, lungs S.
+		{AggregateFirst, []ent{{"CHEM", 0, 9, 0, 0, .8}, {"CHEM", 14, 20, 2, 2, .6}}},
+		// cisplatin takes ##tin's E .9; lungs takes ##s's O .7.
+		{AggregateMax, []ent{{"CHEM", 0, 9, 0, 0, .9}}},
+		// cisplatin averages to E (.05+.05+.9)/3; lungs averages to O .4.
+		{AggregateAverage, []ent{{"CHEM", 0, 9, 0, 0, 1.0 / 3}}},
+	}
+	var d BIODecoder
+	for _, tc := range cases {
+		t.Run(tc.agg.String(), func(t *testing.T) {
+			got, err := d.Decode(nil, tags, []Window{w}, BIOOptions{Aggregation: tc.agg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkEntities(t, tags, got, tc.want)
+		})
+	}
+}

@@ -68,11 +68,11 @@ func newTokenView(logits []float32, layout TokenLayout, batch, b, numClasses int
 // is a candidate if p_start(st, c) > t_c, p_end(ed, c) > t_c, ed ≥ st and
 // p_inside(w, c) ≥ t_c for every st ≤ w ≤ ed; its score is the minimum of
 // those inside, start and end probabilities. Only positions < numWords are
-// considered (the reference scores padded positions too), there is no width
-// limit, and candidates are enumerated in (st, c, ed) order, the tie order of
-// the greedy search, which is the same as in [Decoder.DecodeSpans]. A NaN
-// inside probability rejects the span (the reference would keep it with a
-// NaN score).
+// considered (the reference scores padded positions too) and there is no
+// width limit. Candidates are enumerated in the reference's (st, c, ed)
+// order, which breaks score ties in the greedy search; the search and its
+// options are those of [Decoder.DecodeSpans]. A NaN inside probability
+// rejects the span (the reference would keep it with a NaN score).
 //
 // W = len(logits)/(3·C). It panics with a "span: ..." message on an
 // inconsistent shape.

@@ -166,7 +166,7 @@ func (d *Decoder) prepare(numClasses int, opts Options) {
 			d.cut[c] = d.cut[c-1]
 			continue
 		}
-		d.cut[c], _ = cutoff(d.thr[c]) // +Inf when no logit can pass
+		d.cut[c] = cutoff(d.thr[c]) // +Inf when no logit can pass
 	}
 }
 

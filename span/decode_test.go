@@ -1,8 +1,8 @@
 package span
 
 import (
-	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -342,24 +342,37 @@ func TestFillCandidates(t *testing.T) {
 }
 
 func TestCutoff(t *testing.T) {
-	for _, thr := range []float32{0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999, 1e-30, -1, 1, 2} {
-		t.Run(fmt.Sprint(thr), func(t *testing.T) {
-			x, ok := cutoff(thr)
-			if !ok {
-				if Sigmoid(float32(math.Inf(1))) > thr {
-					t.Fatalf("no cut-off, but sigmoid(+Inf) > %v", thr)
-				}
-				return
+	r := rand.New(rand.NewPCG(37, 38))
+	thrs := []float32{0, 1e-31, 1e-30, 1e-10, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999, 0.9999999, 1, 2, -1, float32(math.NaN())}
+	for range 200 {
+		thrs = append(thrs, float32(r.Float64()))
+	}
+	for _, thr := range thrs {
+		x := cutoff(thr)
+		// No logit below the cut-off may pass; probe just below it and
+		// further down.
+		probes := []float32{math.Nextafter32(x, float32(math.Inf(-1))), x - 1e-3, x - 1, x - 10}
+		for k := orderedKey(x) - 1; k > orderedKey(x)-20000 && !math.IsInf(float64(x), 0); k -= 97 {
+			probes = append(probes, fromOrderedKey(k))
+		}
+		for _, y := range probes {
+			if y < x && (Sigmoid(y) > thr || SigmoidScalar(y) > thr) {
+				t.Fatalf("thr %v: sigmoid(%v) = %v / %v above it, below the cut-off %v", thr, y, Sigmoid(y), SigmoidScalar(y), x)
 			}
-			// Everything 64 ulp below the cut-off and lower must not pass.
-			if k := orderedKey(x) - 1; k > orderedKey(float32(math.Inf(-1))) {
-				for _, y := range []float32{fromOrderedKey(k), fromOrderedKey(k - 1000), x - 1, x * 2} {
-					if y < x && Sigmoid(y) > thr {
-						t.Fatalf("sigmoid(%v) = %v > %v below the cut-off %v", y, Sigmoid(y), thr, x)
-					}
-				}
-			}
-		})
+		}
+	}
+}
+
+func TestExp2fTable(t *testing.T) {
+	for i := range 32 {
+		x := new(big.Float).SetPrec(300).SetMantExp(big.NewFloat(1).SetPrec(300), i)
+		for range 5 {
+			x.Sqrt(x) // 2^(i/32) = (2^i)^(1/32)
+		}
+		f, _ := x.Float64()
+		if want := math.Float64bits(f) - uint64(i)<<47; exp2fTable[i] != want {
+			t.Errorf("entry %d: %#x, want %#x", i, exp2fTable[i], want)
+		}
 	}
 }
 

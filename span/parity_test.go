@@ -50,12 +50,14 @@ func ulps(a, b float32) int64 { return max(orderedKey(a)-orderedKey(b), orderedK
 // TestSigmoidTorch compares Sigmoid with torch.sigmoid on a float32 tensor
 // whose length is a multiple of 16, so that torch computes every element
 // with its vector kernel (the one that handles all but the last few logits
-// of a model output). It requires bit-identical results on machines where
-// torch uses AVX2 or AVX-512 and at most 1 ulp elsewhere.
+// of a model output), requiring bit-identical results on machines where
+// torch uses AVX2 or AVX-512 and at most 1 ulp elsewhere; and
+// SigmoidScalar with torch.sigmoid on the strided planes the reference's
+// TokenDecoder uses, bit for bit.
 func TestSigmoidTorch(t *testing.T) {
 	py := testenv.Python(t, "torch", "numpy")
 	r := rand.New(rand.NewPCG(31, 32))
-	xs := make([]float32, 1<<18)
+	xs := make([]float32, 6<<15) // a multiple of 16 (vector kernel) and of 6 ([1, W, 2, 3])
 	for i := range xs {
 		switch i % 3 {
 		case 0:
@@ -68,16 +70,27 @@ func TestSigmoidTorch(t *testing.T) {
 	}
 	xs[0], xs[1], xs[2] = float32(math.Inf(1)), float32(math.Inf(-1)), 0
 	dir := t.TempDir()
-	in, out, capf := filepath.Join(dir, "x.bin"), filepath.Join(dir, "y.bin"), filepath.Join(dir, "cap.txt")
+	in, out, outTok, capf := filepath.Join(dir, "x.bin"), filepath.Join(dir, "y.bin"), filepath.Join(dir, "t.bin"), filepath.Join(dir, "cap.txt")
 	writeFloats(t, in, xs)
+	// y.bin: sigmoid of the contiguous tensor (span models). t.bin: the
+	// reference TokenDecoder's way, the tensor seen as a [1, W, 2, 3]
+	// output, permuted to [3, 1, W, 2], sigmoid per strided plane.
 	runPython(t, py, `
 import sys, numpy as np, torch
 torch.set_num_threads(1)
 x = np.fromfile(sys.argv[1], dtype=np.float32)
 torch.sigmoid(torch.from_numpy(x)).numpy().tofile(sys.argv[2])
-open(sys.argv[3], "w").write(torch.__config__.show())
-`, in, out, capf)
+planes = torch.from_numpy(x).reshape(1, -1, 2, 3).permute(3, 0, 1, 2)
+np.stack([torch.sigmoid(planes[j][0]).numpy() for j in range(3)], axis=-1).tofile(sys.argv[3])
+open(sys.argv[4], "w").write(torch.__config__.show())
+`, in, out, outTok, capf)
 	got := readFloats(t, out)
+	gotTok := readFloats(t, outTok)
+	for i, x := range xs {
+		if SigmoidScalar(x) != gotTok[i] {
+			t.Fatalf("token-level sigmoid(%v): go %v, torch %v", x, SigmoidScalar(x), gotTok[i])
+		}
+	}
 	cfg, _ := os.ReadFile(capf)
 	vector := containsAny(string(cfg), "CPU capability usage: AVX2", "CPU capability usage: AVX512")
 	var diff int

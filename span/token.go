@@ -64,7 +64,7 @@ func newTokenView(logits []float32, layout TokenLayout, batch, b, numClasses int
 // text (B = 1) with numWords words and appends the kept spans to dst.
 //
 // Following the reference's TokenDecoder (v0.2.17+, spec §5.4), with p the
-// [Sigmoid] of each logit and t_c the class threshold: a span (st, ed, c)
+// [SigmoidScalar] of each logit and t_c the class threshold: a span (st, ed, c)
 // is a candidate if p_start(st, c) > t_c, p_end(ed, c) > t_c, ed ≥ st and
 // p_inside(w, c) ≥ t_c for every st ≤ w ≤ ed; its score is the minimum of
 // those inside, start and end probabilities. Only positions < numWords are
@@ -73,6 +73,13 @@ func newTokenView(logits []float32, layout TokenLayout, batch, b, numClasses int
 // order, which breaks score ties in the greedy search; the search and its
 // options are those of [Decoder.DecodeSpans]. A NaN inside probability
 // rejects the span (the reference would keep it with a NaN score).
+//
+// The probabilities come from torch's scalar sigmoid kernel, not the vector
+// one of span models: the reference permutes the [B, W, C, 3] output to
+// [3, B, W, C] and applies torch.sigmoid to the strided start/end/inside
+// views, which torch computes element by element. A position-first output
+// is decoded as if it had been transposed to [B, W, C, 3] first, so both
+// layouts give identical spans and scores.
 //
 // W = len(logits)/(3·C). It panics with a "span: ..." message on an
 // inconsistent shape.
@@ -119,7 +126,7 @@ func (d *Decoder) above(x float32, c int) (float32, bool) {
 	if !(x >= d.cut[c]) {
 		return 0, false
 	}
-	p := Sigmoid(x)
+	p := SigmoidScalar(x)
 	return p, p > d.thr[c]
 }
 
@@ -128,7 +135,7 @@ func (d *Decoder) above(x float32, c int) (float32, bool) {
 func (d *Decoder) extendToken(v tokenView, st, c int, ps float32, numWords int) {
 	run := ps
 	for ed := st; ed < numWords; ed++ {
-		pi := Sigmoid(v.at(ed, c, 2))
+		pi := SigmoidScalar(v.at(ed, c, 2))
 		if !(pi >= d.thr[c]) {
 			return
 		}

@@ -12,7 +12,7 @@ import (
 func naiveDecodeTokens(logits []float32, batch, b, numWords, numClasses int, opts Options) []Span {
 	w := len(logits) / (3 * batch * numClasses)
 	at := func(pos, c, j int) float32 {
-		return Sigmoid(logits[((b*w+pos)*numClasses+c)*3+j])
+		return SigmoidScalar(logits[((b*w+pos)*numClasses+c)*3+j])
 	}
 	type pc struct{ pos, c int }
 	var starts, ends []pc

@@ -377,7 +377,7 @@ func parseMetaspace(o *obj) (*metaspacePreTokenizer, error) {
 	if n == 0 || n != len(repl) {
 		return nil, unsupported(o.path+".replacement", "replacement %q (must be one character)", repl)
 	}
-	m := &metaspacePreTokenizer{repl: r, replB: []byte(repl), split_: o.boolean("split", true)}
+	m := &metaspacePreTokenizer{repl: r, replR: []rune{r}, replB: []byte(repl), split_: o.boolean("split", true)}
 	var scheme string
 	switch {
 	case o.get("prepend_scheme", &scheme):
@@ -470,6 +470,12 @@ func parseWordPiece(o *obj) (*wordPiece, error) {
 			m.cont[rest] = int32(id)
 		}
 	}
+	var ok1, ok2 bool
+	m.first, ok1 = buildTrie(m.vocab)
+	m.rest, ok2 = buildTrie(m.cont)
+	if !ok1 || !ok2 {
+		return nil, unsupported(o.path+".vocab", "vocabulary too large for the trie")
+	}
 	unk, ok := m.vocab[m.unk]
 	if !ok {
 		return nil, invalid(o.path+".unk_token", nil, "unknown token %q is not in the vocabulary", m.unk)
@@ -502,12 +508,19 @@ func parseUnigram(o *obj) (*unigram, error) {
 		}
 	}
 	unkID := -1
-	o.get("unk_id", &unkID)
-	if unkID >= len(pieces) {
+	if !o.get("unk_id", &unkID) {
+		// The Rust model fails at encoding time on characters outside the
+		// vocabulary; encoding here never fails, so refuse the model.
+		return nil, unsupported(o.path+".unk_id", "Unigram model without unk_id")
+	}
+	if unkID < 0 || unkID >= len(pieces) {
 		return nil, invalid(o.path+".unk_id", nil, "unk_id %d out of range", unkID)
 	}
 	byteFB := o.boolean("byte_fallback", false)
 	m := newUnigram(pieces, scores, unkID, byteFB)
+	if m == nil {
+		return nil, unsupported(o.path+".vocab", "vocabulary too large for the trie")
+	}
 	return m, nil
 }
 

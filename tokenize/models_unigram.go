@@ -45,16 +45,27 @@ func (m *unigram) tokenize(ws *workspace, dst []token, b []byte) []token {
 			mblen = len(b) - pos
 		}
 		single := false
-		m.trie.prefixes(b[pos:], func(n int, id int32) {
+		// Common-prefix search of the vocabulary trie, by increasing length.
+		tr := &m.trie
+		st := int32(0)
+		for k := pos; k < len(b); k++ {
+			if st = tr.child(st, b[k]); st < 0 {
+				break
+			}
+			id := tr.value[st]
+			if id < 0 {
+				continue
+			}
+			end := k + 1
 			cand := m.scores[id] + base
-			t := &nodes[pos+n]
+			t := &nodes[end]
 			if t.start < 0 || cand > t.score {
 				t.score, t.start, t.id = cand, int32(pos), id
 			}
-			if n == mblen {
+			if end-pos == mblen {
 				single = true
 			}
-		})
+		}
 		if !single {
 			t := &nodes[pos+mblen]
 			cand := m.unkScore + base
@@ -90,6 +101,11 @@ func (m *unigram) tokenize(ws *workspace, dst []token, b []byte) []token {
 func (m *unigram) finish(dst []token, first int, b []byte) []token {
 	for i := first; i < len(dst); i++ {
 		t := &dst[i]
+		if t.id != m.unkID {
+			// A vocabulary piece found by the trie: its id is the map's.
+			t.str = m.pieces[t.id]
+			continue
+		}
 		s := b[t.s:t.e]
 		if id, ok := m.byID[string(s)]; ok {
 			t.id = id
@@ -140,7 +156,10 @@ func newUnigram(pieces []string, scores []float64, unkID int, byteFB bool) *unig
 			minScore = scores[id]
 		}
 	}
-	m.trie = buildTrie(pieces, m.byID)
+	var ok bool
+	if m.trie, ok = buildTrie(m.byID); !ok {
+		return nil
+	}
 	m.unkScore = minScore - unkPenalty
 	for c := range m.byteIDs {
 		m.byteIDs[c] = -1

@@ -7,6 +7,8 @@ import "unicode/utf8"
 type wordPiece struct {
 	vocab    map[string]int32 // every token
 	cont     map[string]int32 // tokens with the prefix, keyed without it
+	first    byteTrie         // trie of vocab
+	rest     byteTrie         // trie of cont
 	prefix   string
 	unkID    int32
 	unk      string
@@ -20,29 +22,18 @@ func (m *wordPiece) tokenize(_ *workspace, dst []token, b []byte) []token {
 	}
 	start0 := len(dst)
 	for start := 0; start < len(b); {
-		end := len(b)
-		found := false
-		for start < end {
-			var id int32
-			var ok bool
-			if start > 0 {
-				id, ok = m.cont[string(b[start:end])]
-			} else {
-				id, ok = m.vocab[string(b[start:end])]
-			}
-			if ok {
-				dst = append(dst, token{id: id, s: int32(start), e: int32(end), str: m.strs[id]})
-				found = true
-				break
-			}
-			_, n := utf8.DecodeLastRune(b[start:end])
-			end -= n
+		// The longest vocabulary entry that is a prefix of b[start:]
+		// (entries are valid UTF-8, so it ends on a character boundary).
+		tr := &m.rest
+		if start == 0 {
+			tr = &m.first
 		}
-		if !found {
-			dst = append(dst[:start0], token{id: m.unkID, s: 0, e: int32(len(b)), str: m.unk})
-			return dst
+		n, id := tr.longest(b[start:])
+		if id < 0 {
+			return append(dst[:start0], token{id: m.unkID, s: 0, e: int32(len(b)), str: m.unk})
 		}
-		start = end
+		dst = append(dst, token{id: id, s: int32(start), e: int32(start + n), str: m.strs[id]})
+		start += n
 	}
 	return dst
 }

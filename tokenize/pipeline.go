@@ -222,15 +222,16 @@ func (p *Pipeline) encodeSequence(ws *workspace, dst *Encoding, text string, wor
 	// 2. Normalize the rest, then split out added tokens matching the
 	// normalized text.
 	ws.splits = ws.splits[:0]
-	for _, q := range ws.pieces {
+	for i := range ws.pieces {
+		q := &ws.pieces[i]
 		if q.added >= 0 {
-			ws.splits = append(ws.splits, q)
+			ws.splits = append(ws.splits, *q)
 			continue
 		}
 		if p.norm != nil {
-			p.norm.normalize(ws, &q)
+			p.norm.normalize(ws, q)
 		}
-		ws.splits = p.added.split(ws.splits, q, &p.added.norm)
+		ws.splits = p.added.split(ws.splits, *q, &p.added.norm)
 	}
 	// 3. Pre-tokenize.
 	words := ws.splits

@@ -21,18 +21,69 @@ type templatePiece struct {
 
 type templateProcessor struct {
 	single []templatePiece
+	// seqCount is the number of sequence pieces, prefixLen the number of
+	// special tokens before the first, specialLen the number of special tokens.
+	seqCount, prefixLen, specialLen int
+}
+
+func newTemplate(single []templatePiece) *templateProcessor {
+	t := &templateProcessor{single: single}
+	for _, p := range single {
+		if p.sequence {
+			t.seqCount++
+			continue
+		}
+		if t.seqCount == 0 {
+			t.prefixLen += len(p.ids)
+		}
+		t.specialLen += len(p.ids)
+	}
+	return t
 }
 
 func (t *templateProcessor) process(e *Encoding, addSpecial bool) {
 	if !addSpecial {
 		return
 	}
+	if t.seqCount != 1 {
+		t.processGeneral(e)
+		return
+	}
+	// One sequence: shift it right by the prefix and write the specials
+	// around it, reusing e's slices.
 	n := e.Len()
+	pre, total := t.prefixLen, n+t.specialLen
+	e.IDs = shiftRight(e.IDs, n, pre, total)
+	e.Tokens = shiftRight(e.Tokens, n, pre, total)
+	e.WordIDs = shiftRight(e.WordIDs, n, pre, total)
+	e.Offsets = shiftRight(e.Offsets, n, pre, total)
+	e.Special = shiftRight(e.Special, n, pre, total)
+	k := 0
 	for _, p := range t.single {
-		if !p.sequence {
-			n += len(p.ids)
+		if p.sequence {
+			k += n
+			continue
+		}
+		for i, id := range p.ids {
+			e.IDs[k], e.Tokens[k], e.WordIDs[k], e.Offsets[k], e.Special[k] = id, p.tokens[i], -1, Offset{}, true
+			k++
 		}
 	}
+}
+
+// shiftRight grows s to total elements and moves its first n elements to
+// start at index by.
+func shiftRight[T any](s []T, n, by, total int) []T {
+	if cap(s) < total {
+		s = append(s[:n], make([]T, total-n)...)
+	}
+	s = s[:total]
+	copy(s[by:by+n], s[:n])
+	return s
+}
+
+func (t *templateProcessor) processGeneral(e *Encoding) {
+	n := e.Len()
 	out := Encoding{
 		IDs:     make([]int, 0, n),
 		Tokens:  make([]string, 0, n),
@@ -71,6 +122,7 @@ type wrapProcessor struct {
 	cls, sep       string
 	trim           bool
 	addPrefixSpace bool
+	tmpl           *templateProcessor
 }
 
 func (w *wrapProcessor) process(e *Encoding, addSpecial bool) {
@@ -80,12 +132,7 @@ func (w *wrapProcessor) process(e *Encoding, addSpecial bool) {
 	if !addSpecial {
 		return
 	}
-	t := templateProcessor{single: []templatePiece{
-		{ids: []int{w.clsID}, tokens: []string{w.cls}},
-		{sequence: true},
-		{ids: []int{w.sepID}, tokens: []string{w.sep}},
-	}}
-	t.process(e, true)
+	w.tmpl.process(e, true)
 }
 
 // byteLevelProcessor trims the offsets of byte-level tokens.
@@ -164,6 +211,11 @@ func parsePostProcessor(path string, raw json.RawMessage, tokenID func(string) (
 		if err := decodePair(path+".cls", cls, &w.cls, &w.clsID); err != nil {
 			return nil, err
 		}
+		w.tmpl = newTemplate([]templatePiece{
+			{ids: []int{w.clsID}, tokens: []string{w.cls}},
+			{sequence: true},
+			{ids: []int{w.sepID}, tokens: []string{w.sep}},
+		})
 		if typ == "RobertaProcessing" {
 			w.trim = o.boolean("trim_offsets", true)
 			w.addPrefixSpace = o.boolean("add_prefix_space", true)
@@ -215,7 +267,7 @@ func parseTemplate(o *obj) (*templateProcessor, error) {
 		Tokens []string `json:"tokens"`
 	}
 	o.get("special_tokens", &specials)
-	t := &templateProcessor{}
+	var pieces []templatePiece
 	for i, el := range single {
 		path := fmt.Sprintf("%s.single[%d]", o.path, i)
 		if len(el) != 1 {
@@ -227,7 +279,7 @@ func parseTemplate(o *obj) (*templateProcessor, error) {
 				if v.ID != "A" {
 					return nil, unsupported(path, "sequence %q in a single template", v.ID)
 				}
-				t.single = append(t.single, templatePiece{sequence: true})
+				pieces = append(pieces, templatePiece{sequence: true})
 			case "SpecialToken":
 				sp, ok := specials[v.ID]
 				if !ok {
@@ -236,11 +288,11 @@ func parseTemplate(o *obj) (*templateProcessor, error) {
 				if len(sp.IDs) != len(sp.Tokens) {
 					return nil, invalid(path, nil, "special token %q has %d ids and %d tokens", v.ID, len(sp.IDs), len(sp.Tokens))
 				}
-				t.single = append(t.single, templatePiece{ids: sp.IDs, tokens: sp.Tokens})
+				pieces = append(pieces, templatePiece{ids: sp.IDs, tokens: sp.Tokens})
 			default:
 				return nil, unsupported(path, "template piece %q", kind)
 			}
 		}
 	}
-	return t, nil
+	return newTemplate(pieces), nil
 }

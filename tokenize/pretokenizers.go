@@ -258,14 +258,12 @@ type splitPreTokenizer struct {
 }
 
 func (t *splitPreTokenizer) split(ws *workspace, p piece, dst []piece) []piece {
-	matches := t.pat.find(ws.segs[:0], p.b)
-	// matches and segs share no memory: copy the matches out first.
-	tmp := append([]seg(nil), matches...)
-	ws.segs = matchSegs(ws.segs[:0], len(p.b), tmp)
+	ws.segs = t.pat.find(ws.segs[:0], p.b)
+	ws.segs2 = matchSegs(ws.segs2[:0], len(p.b), ws.segs)
 	if t.invert {
-		invertSegs(ws.segs)
+		invertSegs(ws.segs2)
 	}
-	return splitBy(dst, p, ws.segs, t.bh)
+	return splitBy(dst, p, ws.segs2, t.bh)
 }
 
 // prependScheme is Metaspace's prepend_scheme.
@@ -281,6 +279,7 @@ const (
 // prepends it per the scheme and splits before each occurrence.
 type metaspacePreTokenizer struct {
 	repl   rune
+	replR  []rune
 	replB  []byte
 	scheme prependScheme
 	split_ bool
@@ -294,16 +293,16 @@ func (t *metaspacePreTokenizer) split(ws *workspace, p piece, dst []piece) []pie
 				ws.segs = append(ws.segs, seg{int32(i), int32(i + 1), true})
 			}
 		}
-		replacePiece(ws, &p, ws.segs, []rune{t.repl})
+		replacePiece(ws, &p, ws.segs, t.replR)
 	}
 	switch t.scheme {
 	case prependAlways:
 		if !bytes.HasPrefix(p.b, t.replB) {
-			prependPiece(ws, &p, []rune{t.repl})
+			prependPiece(ws, &p, t.replR)
 		}
 	case prependFirst:
 		if !bytes.HasPrefix(p.b, t.replB) && p.shift == 0 {
-			prependPiece(ws, &p, []rune{t.repl})
+			prependPiece(ws, &p, t.replR)
 		}
 	}
 	if !t.split_ {
@@ -321,11 +320,8 @@ func (t *metaspacePreTokenizer) split(ws *workspace, p piece, dst []piece) []pie
 		ws.segs = append(ws.segs, seg{int32(off + i), int32(off + i + len(t.replB)), true})
 		off += i + len(t.replB)
 	}
-	tmp := ws.segs
-	ws.segs = nil
-	segs := matchSegs(nil, len(p.b), tmp)
-	ws.segs = tmp
-	return splitBy(dst, p, segs, bhMergedWithNext)
+	ws.segs2 = matchSegs(ws.segs2[:0], len(p.b), ws.segs)
+	return splitBy(dst, p, ws.segs2, bhMergedWithNext)
 }
 
 // byteLevelPreTokenizer is GPT-2's byte-level pre-tokenizer.
@@ -335,7 +331,7 @@ type byteLevelPreTokenizer struct {
 
 func (t *byteLevelPreTokenizer) split(ws *workspace, p piece, dst []piece) []piece {
 	if t.addPrefixSpace && !bytes.HasPrefix(p.b, []byte{' '}) {
-		prependPiece(ws, &p, []rune{' '})
+		prependPiece(ws, &p, spaceRunes)
 	}
 	start := len(dst)
 	if t.useRegex {
@@ -349,6 +345,8 @@ func (t *byteLevelPreTokenizer) split(ws *workspace, p piece, dst []piece) []pie
 	}
 	return dst
 }
+
+var spaceRunes = []rune{' '}
 
 // byteLevelMap maps every byte to its GPT-2 printable character; the first
 // byte of a character replaces it, the others are insertions.

@@ -1,115 +1,134 @@
 package tokenize
 
-import "sort"
+import (
+	"math/bits"
+	"sort"
+)
 
 // byteTrie is a read-only trie over the bytes of vocabulary strings, used
-// for common-prefix searches.
+// for common-prefix searches. Transitions live in one open-addressing hash
+// table keyed by (node, byte); the root's children in a direct table.
 type byteTrie struct {
-	root  [256]int32 // child of the root per byte, or -1
-	nodes []trieNode
-	edges []trieEdge
+	root  [256]int32 // child of the root by byte, or -1
+	keys  []uint32   // node<<8 | byte, plus 1 (0 marks an empty slot)
+	kids  []int32    // child node of keys[i]
+	shift uint       // 32 - log2(len(keys))
+	value []int32    // id of the key ending at node, or -1
 }
 
-type trieNode struct {
-	lo, hi int32 // children: edges[lo:hi], sorted by byte
-	id     int32 // value when a key ends here, else -1
-}
+const maxTrieNodes = 1<<24 - 1
 
-type trieEdge struct {
-	b     byte
-	child int32
-}
-
-// buildTrie indexes keys; a key's value is ids[key].
-func buildTrie(keys []string, ids map[string]int32) byteTrie {
-	sorted := make([]string, 0, len(ids))
+// buildTrie indexes the non-empty keys of ids; a key's value is ids[key].
+// It reports false when the trie would exceed maxTrieNodes nodes.
+func buildTrie(ids map[string]int32) (byteTrie, bool) {
+	keys := make([]string, 0, len(ids))
 	for k := range ids {
 		if k != "" {
-			sorted = append(sorted, k)
+			keys = append(keys, k)
 		}
 	}
-	sort.Strings(sorted)
+	sort.Strings(keys)
 	var t byteTrie
 	for i := range t.root {
 		t.root[i] = -1
 	}
-	// Build depth by depth over sorted key ranges sharing a prefix.
-	type group struct {
-		lo, hi int // keys[lo:hi] share the first depth bytes
-		depth  int
-		node   int32
+	type edge struct {
+		from int32
+		c    byte
+		to   int32
 	}
-	t.nodes = append(t.nodes, trieNode{id: -1}) // node 0: root (children in t.root)
-	queue := []group{{0, len(sorted), 0, 0}}
-	for len(queue) > 0 {
-		g := queue[0]
-		queue = queue[1:]
-		lo := g.lo
-		if lo < g.hi && len(sorted[lo]) == g.depth {
-			t.nodes[g.node].id = ids[sorted[lo]]
-			lo++
+	var edges []edge
+	t.value = append(t.value, -1) // root
+	// Depth-first over the sorted keys: a node is created for every new
+	// prefix, i.e. where a key differs from the previous one.
+	var path []int32 // path[d] = node after d+1 bytes of the previous key
+	prev := ""
+	for _, k := range keys {
+		common := 0
+		for common < len(prev) && common < len(k) && prev[common] == k[common] {
+			common++
 		}
-		first := int32(len(t.edges))
-		for i := lo; i < g.hi; {
-			c := sorted[i][g.depth]
-			j := i
-			for j < g.hi && sorted[j][g.depth] == c {
-				j++
+		path = path[:common]
+		for d := common; d < len(k); d++ {
+			from := int32(0)
+			if d > 0 {
+				from = path[d-1]
 			}
-			child := int32(len(t.nodes))
-			t.nodes = append(t.nodes, trieNode{id: -1})
-			if g.node == 0 {
-				t.root[c] = child
-			} else {
-				t.edges = append(t.edges, trieEdge{c, child})
+			to := int32(len(t.value))
+			if to > maxTrieNodes {
+				return byteTrie{}, false
 			}
-			queue = append(queue, group{i, j, g.depth + 1, child})
-			i = j
+			t.value = append(t.value, -1)
+			edges = append(edges, edge{from, k[d], to})
+			path = append(path, to)
 		}
-		if g.node != 0 {
-			t.nodes[g.node].lo, t.nodes[g.node].hi = first, int32(len(t.edges))
-		}
+		t.value[path[len(k)-1]] = ids[k]
+		prev = k
 	}
-	return t
+	size := 1 << max(4, bits.Len(uint(2*len(edges))))
+	t.keys = make([]uint32, size)
+	t.kids = make([]int32, size)
+	t.shift = uint(32 - bits.Len(uint(size-1)))
+	for _, e := range edges {
+		if e.from == 0 {
+			t.root[e.c] = e.to
+			continue
+		}
+		k := uint32(e.from)<<8 | uint32(e.c) + 1
+		i := (k * 0x9E3779B1) >> t.shift
+		for t.keys[i] != 0 {
+			i = (i + 1) & uint32(size-1)
+		}
+		t.keys[i], t.kids[i] = k, e.to
+	}
+	return t, true
 }
 
-// child returns the child of node n by byte c, or -1.
-func (t *byteTrie) child(n int32, c byte) int32 {
-	if n == 0 {
+// child returns the child of node s by byte c, or -1.
+func (t *byteTrie) child(s int32, c byte) int32 {
+	if s == 0 {
 		return t.root[c]
 	}
-	nd := &t.nodes[n]
-	lo, hi := nd.lo, nd.hi
-	for b := hi; b-lo > 8; {
-		// Invariant: the first edge >= c is in [lo, b].
-		mid := (lo + b) / 2
-		if t.edges[mid].b < c {
-			lo = mid + 1
-		} else {
-			b = mid
+	k := uint32(s)<<8 | uint32(c) + 1
+	mask := uint32(len(t.keys) - 1)
+	for i := (k * 0x9E3779B1) >> t.shift; ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case k:
+			return t.kids[i]
+		case 0:
+			return -1
 		}
 	}
-	for ; lo < hi; lo++ {
-		if e := t.edges[lo]; e.b == c {
-			return e.child
-		} else if e.b > c {
-			break
-		}
-	}
-	return -1
 }
 
 // prefixes calls fn(length, id) for every key that is a prefix of b, by
 // increasing length.
 func (t *byteTrie) prefixes(b []byte, fn func(n int, id int32)) {
-	n := int32(0)
+	s := int32(0)
 	for i, c := range b {
-		n = t.child(n, c)
-		if n < 0 {
+		s = t.child(s, c)
+		if s < 0 {
 			return
 		}
-		if id := t.nodes[n].id; id >= 0 {
+		if id := t.value[s]; id >= 0 {
 			fn(i+1, id)
 		}
 	}
+}
+
+// longest returns the length and value of the longest key that is a prefix
+// of b, or 0 and -1.
+func (t *byteTrie) longest(b []byte) (int, int32) {
+	s := int32(0)
+	n, id := 0, int32(-1)
+	for i, c := range b {
+		s = t.child(s, c)
+		if s < 0 {
+			break
+		}
+		if v := t.value[s]; v >= 0 {
+			n, id = i+1, v
+		}
+	}
+	return n, id
 }

@@ -13,6 +13,7 @@ type workspace struct {
 	words  []piece // after pre-tokenization
 	next   []piece // scratch of sequencePreTokenizer
 	segs   []seg
+	segs2  []seg
 	toks   []token
 	// per-model scratch
 	uni []uniNode

@@ -41,8 +41,11 @@
 //
 // Numerics follow the reference implementations bit for bit where that
 // was checkable: [Sigmoid] reproduces torch's vectorized float32 kernel
-// (SLEEF's expf), thresholds are compared in float32 as torch does, and the
-// BIO decoder's softmax, sums and means reproduce NumPy's float32 results.
+// (SLEEF's expf), which the reference applies to span logits;
+// [SigmoidScalar] its scalar kernel (glibc's expf), which it applies to the
+// strided start/end/inside views of token-level outputs; thresholds are
+// compared in float32 as torch does; the BIO decoder's softmax, sums and
+// means reproduce NumPy's float32 results.
 // Scores are float32; widening them to float64 gives the Python floats the
 // references report.
 //

@@ -117,7 +117,7 @@ func ConvertSentencePiece(r io.Reader, opts ...SentencePieceOption) ([]byte, err
 	}
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, invalid("spm.model", err, "read")
+		return nil, fmt.Errorf("tokenize: reading spm.model: %w", err)
 	}
 	m, err := parseSentencePiece(data)
 	if err != nil {
@@ -127,7 +127,13 @@ func ConvertSentencePiece(r io.Reader, opts ...SentencePieceOption) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(tj)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "<<ENT>>", not "\u003c\u003cENT\u003e\u003e"
+	if err := enc.Encode(tj); err != nil {
+		return nil, fmt.Errorf("tokenize: encoding tokenizer.json: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // SentencePiece piece types (sentencepiece_model.proto).

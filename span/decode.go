@@ -75,20 +75,54 @@ func SetThresholds(dst []float64, t float64) []float64 {
 // DecodeSpans decodes the span logits of one text and appends the kept spans
 // to dst, sorted by start, returning the extended slice.
 //
-// logits is the text's [W, K, C] block of the model's [B, W, K, C] output
-// (W = len(logits)/(K·C) padded word positions, K = maxWidth, C =
-// numClasses), numWords the text's word count n ≤ W. Following the
-// reference (spec §5.1–5.2): p = [Sigmoid](logit); a span (s, s+k, c) is a
-// candidate if p > threshold_c, s+k < n and c < len(opts.Thresholds);
-// candidates are sorted by descending score, ties in (s, k, c) order; a
-// candidate is kept unless it conflicts with a kept one (flat: overlapping;
-// nested: crossing; identical (Start, End): unless MultiLabel); the kept
-// spans are stably sorted by Start.
+// logits is the [W, K, C] output of a batch of one text (W = len(logits)/(K·C)
+// padded word positions, K = maxWidth, C = numClasses), numWords the text's
+// word count n ≤ W. Following the reference (spec §5.1–5.2): p =
+// sigmoid(logit); a span (s, s+k, c) is a candidate if p > threshold_c,
+// s+k < n and c < len(opts.Thresholds); candidates are sorted by descending
+// score, ties in (s, k, c) order; a candidate is kept unless it conflicts
+// with a kept one (flat: overlapping; nested: crossing; identical (Start,
+// End): unless MultiLabel); the kept spans are stably sorted by Start.
+//
+// The probabilities are torch's, bit for bit: torch.sigmoid over the whole
+// tensor computes all elements but the last len(logits) mod 16 with its
+// vector kernel ([Sigmoid]) and those last ones with its scalar kernel
+// ([SigmoidScalar]); DecodeSpans does the same. (A torch running the
+// sigmoid on several threads has such a tail at the end of each thread's
+// chunk too; those elements may then differ by 1 ulp.)
 //
 // It panics with a "span: ..." message on inconsistent shapes: maxWidth or
 // numClasses < 1, len(logits) not a multiple of K·C, numWords outside
 // [0, W], or more thresholds than classes.
 func (d *Decoder) DecodeSpans(dst []Span, logits []float32, numWords, maxWidth, numClasses int, opts Options) []Span {
+	return d.decodeSpansItem(dst, logits, numWords, maxWidth, numClasses, opts, len(logits)-len(logits)%16)
+}
+
+// DecodeSpansBatch decodes a [B, W, K, C] logits tensor, B = len(lengths),
+// with the same options for every text. Result b (dst[b], reused when dst
+// has room) holds the spans of text b. The sigmoid kernels are chosen as
+// torch chooses them for the whole tensor (see [Decoder.DecodeSpans]). It
+// panics like DecodeSpans.
+func (d *Decoder) DecodeSpansBatch(dst [][]Span, logits []float32, lengths []int, maxWidth, numClasses int, opts Options) [][]Span {
+	b := len(lengths)
+	if b == 0 {
+		return dst[:0]
+	}
+	if len(logits)%b != 0 {
+		panic(fmt.Sprintf("span: %d logits do not split into %d texts", len(logits), b))
+	}
+	per := len(logits) / b
+	tail := len(logits) - len(logits)%16
+	dst = resizeBatch(dst, b)
+	for i, n := range lengths {
+		dst[i] = d.decodeSpansItem(dst[i][:0], logits[i*per:(i+1)*per], n, maxWidth, numClasses, opts, tail-i*per)
+	}
+	return dst
+}
+
+// decodeSpansItem is DecodeSpans for one item of a batch; logits from
+// index scalarFrom on get torch's scalar sigmoid kernel.
+func (d *Decoder) decodeSpansItem(dst []Span, logits []float32, numWords, maxWidth, numClasses int, opts Options, scalarFrom int) []Span {
 	w := spanWords(len(logits), maxWidth, numClasses)
 	if numWords < 0 || numWords > w {
 		panic(fmt.Sprintf("span: numWords %d outside [0, %d]", numWords, w))
@@ -99,37 +133,22 @@ func (d *Decoder) DecodeSpans(dst []Span, logits []float32, numWords, maxWidth, 
 	cut, thr := d.cut[:numLabels], d.thr[:numLabels]
 	for s := range numWords {
 		for k := range min(maxWidth, numWords-s) {
-			row := logits[(s*maxWidth+k)*numClasses:][:numLabels]
-			for c, x := range row {
+			base := (s*maxWidth + k) * numClasses
+			for c, x := range logits[base:][:numLabels] {
 				if !(x >= cut[c]) { // cut is +Inf when nothing can pass; NaN fails
 					continue
 				}
-				if p := Sigmoid(x); p > thr[c] {
+				p := Sigmoid(x)
+				if base+c >= scalarFrom {
+					p = SigmoidScalar(x)
+				}
+				if p > thr[c] {
 					d.cands = append(d.cands, candidate{Span{s, s + k, c, p}, len(d.cands)})
 				}
 			}
 		}
 	}
 	return d.greedy(dst, numWords, opts)
-}
-
-// DecodeSpansBatch decodes a [B, W, K, C] logits tensor, B = len(lengths),
-// with the same options for every text. Result b (dst[b], reused when dst
-// has room) holds the spans of text b. It panics like [Decoder.DecodeSpans].
-func (d *Decoder) DecodeSpansBatch(dst [][]Span, logits []float32, lengths []int, maxWidth, numClasses int, opts Options) [][]Span {
-	b := len(lengths)
-	if b == 0 {
-		return dst[:0]
-	}
-	if len(logits)%b != 0 {
-		panic(fmt.Sprintf("span: %d logits do not split into %d texts", len(logits), b))
-	}
-	per := len(logits) / b
-	dst = resizeBatch(dst, b)
-	for i, n := range lengths {
-		dst[i] = d.DecodeSpans(dst[i][:0], logits[i*per:(i+1)*per], n, maxWidth, numClasses, opts)
-	}
-	return dst
 }
 
 // resizeBatch returns dst with length b, keeping the inner slices it has.

@@ -13,12 +13,32 @@ import (
 // naiveDecodeSpans is a line-by-line transcription of the reference's
 // SpanDecoder._decode_batch_item and BaseDecoder.greedy_search.
 func naiveDecodeSpans(logits []float32, numWords, maxWidth, numClasses int, opts Options) []Span {
-	w := len(logits) / (maxWidth * numClasses)
+	return naiveDecodeProbs(torchSigmoid(logits), numWords, maxWidth, numClasses, opts)
+}
+
+// torchSigmoid is torch.sigmoid of a contiguous float32 tensor on one
+// thread: the vector kernel on 16-element blocks, the scalar kernel on the
+// remaining tail.
+func torchSigmoid(logits []float32) []float32 {
+	probs := make([]float32, len(logits))
+	tail := len(logits) - len(logits)%16
+	for i, x := range logits {
+		if i < tail {
+			probs[i] = Sigmoid(x)
+		} else {
+			probs[i] = SigmoidScalar(x)
+		}
+	}
+	return probs
+}
+
+func naiveDecodeProbs(probs []float32, numWords, maxWidth, numClasses int, opts Options) []Span {
+	w := len(probs) / (maxWidth * numClasses)
 	var spans []Span
 	for s := range w {
 		for k := range maxWidth {
 			for c := range numClasses {
-				p := Sigmoid(logits[(s*maxWidth+k)*numClasses+c])
+				p := probs[(s*maxWidth+k)*numClasses+c]
 				if c >= len(opts.Thresholds) || !(p > float32(opts.Thresholds[c])) {
 					continue
 				}
@@ -270,8 +290,9 @@ func TestDecodeSpansBatch(t *testing.T) {
 	if len(got) != len(lengths) {
 		t.Fatalf("got %d results", len(got))
 	}
+	probs := torchSigmoid(logits) // over the whole batch tensor
 	for b, n := range lengths {
-		want := naiveDecodeSpans(logits[b*w*k*c:(b+1)*w*k*c], n, k, c, opts)
+		want := naiveDecodeProbs(probs[b*w*k*c:(b+1)*w*k*c], n, k, c, opts)
 		if !slices.Equal(got[b], want) {
 			t.Errorf("text %d: got %v want %v", b, got[b], want)
 		}

@@ -47,6 +47,7 @@ func numpyExpf(x float32) float32 {
 	num = fma32(num, y, p0)
 	den := fma32(q2, y, q1)
 	den = fma32(den, y, q0)
-	// scalef: poly·2^k with a single rounding (exact in float64).
-	return float32(math.Ldexp(float64(num/den), int(k)))
+	// scalef: poly·2^k with a single rounding; k ∈ [-150, 128], so 2^k and
+	// the product are exact in float64.
+	return float32(float64(num/den) * math.Float64frombits(uint64(int64(k)+1023)<<52))
 }

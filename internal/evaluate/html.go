@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"path/filepath"
 	"strings"
 )
 
@@ -32,7 +33,7 @@ h1{font-size:20px;margin:14px 0 4px}
 svg.chart{position:absolute;background:#fff}
 main{position:absolute;left:20px;right:20px}
 table{border-collapse:collapse;margin:0 0 18px}
-th,td{border-bottom:1px solid #ddd;padding:3px 10px;text-align:right}
+th,td{border-bottom:1px solid #ddd;padding:3px 10px;text-align:right;white-space:nowrap}
 th:first-child,td:first-child,.l{text-align:left}
 h2{font-size:16px;margin:16px 0 6px}
 `
@@ -73,6 +74,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 // a quality-versus-speed scatter chart (micro F1 against texts per second,
 // svg#chart-scatter) and a table of the runs.
 func WriteCompareHTML(w io.Writer, reports []*Report) error {
+	reports = distinctNames(reports)
 	var b strings.Builder
 	pageStart(&b, "GLiNER evaluation: comparison", fmt.Sprintf("%d runs", len(reports)))
 	scatter(&b, reports)
@@ -81,12 +83,38 @@ func WriteCompareHTML(w io.Writer, reports []*Report) error {
 	for _, r := range reports {
 		s := r.Scores
 		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%s</td></tr>\n",
-			esc(r.Name), esc(r.Model), esc(r.Data), esc(s.Match), s.Micro.Precision, s.Micro.Recall, s.Micro.F1, s.Macro.F1,
+			esc(r.Name), esc(shortModel(r.Model)), esc(filepath.Base(r.Data)), esc(s.Match), s.Micro.Precision, s.Micro.Recall, s.Micro.F1, s.Macro.F1,
 			r.Cost.TextsPerSecond, r.Cost.LatencyP50Ms, r.Cost.LatencyP95Ms, MiB(r.Cost.RSSPeakBytes))
 	}
 	b.WriteString("</table>\n</main>\n</body>\n</html>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// distinctNames returns copies of the reports in which names shared by
+// several runs are extended with the data file and the match mode.
+func distinctNames(reports []*Report) []*Report {
+	count := map[string]int{}
+	for _, r := range reports {
+		count[r.Name]++
+	}
+	out := make([]*Report, len(reports))
+	for i, r := range reports {
+		c := *r
+		if count[r.Name] > 1 {
+			c.Name = fmt.Sprintf("%s · %s · %s", r.Name, filepath.Base(r.Data), r.Scores.Match)
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+// shortModel is a model folder's base name; hf: names stay whole.
+func shortModel(m string) string {
+	if strings.HasPrefix(m, "hf:") {
+		return m
+	}
+	return filepath.Base(m)
 }
 
 func pageStart(b *strings.Builder, title, sub string) {

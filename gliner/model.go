@@ -247,6 +247,9 @@ func (m *Model) ExtractBatch(ctx context.Context, texts []string, labels []strin
 // reference does, and rejects empty labels (they would shift the prompt) and
 // labels holding a prompt token (they would add a class).
 func (m *Model) checkLabels(labels []string) ([]string, error) {
+	if m.bio != nil {
+		return m.bio.checkLabels(labels) // fixed schema, no prompt (bio.go)
+	}
 	seen := make(map[string]bool, len(labels))
 	out := make([]string, 0, len(labels))
 	for _, l := range labels {

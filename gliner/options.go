@@ -16,7 +16,8 @@ type openConfig struct {
 	logger     *slog.Logger
 	batchSize  int
 	encoderOpt []encoder.Option
-	bi         biOptions // bi-encoder label cache (cache.go)
+	bi         biOptions  // bi-encoder label cache (cache.go)
+	bio        bioOptions // token classifiers (bio_options.go)
 }
 
 // LongTextPolicy says what happens to a text longer than the model's

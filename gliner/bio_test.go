@@ -1,0 +1,488 @@
+package gliner_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gliner-go/gliner/gliner"
+	"github.com/gliner-go/gliner/internal/testenv"
+	"github.com/gliner-go/gliner/span"
+)
+
+// The fixture testdata/models/bio-bert is written by tools/bio/train.py: a
+// small BERT-shaped token classifier (tags O, B-/I-Disease, B-/I-Chemical)
+// trained from scratch on the NCBI-disease and BC5CDR training splits.
+
+func bioFixture(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(testenv.RepoRoot(), "testdata", "models", "bio-bert")
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
+		testenv.Missing(t, "BIO fixture %s not found (run /usr/bin/python3 -m tools.bio.train)", dir)
+	}
+	return dir
+}
+
+func openBIOFixture(t testing.TB, opts ...gliner.Option) *gliner.Model {
+	t.Helper()
+	m, err := gliner.Open(bioFixture(t), opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+var bioLabels = []string{"Disease", "Chemical"}
+
+// checkEntities asserts the invariants of Extract's entities.
+func checkEntities(t *testing.T, text string, ents []gliner.Entity) {
+	t.Helper()
+	for i, e := range ents {
+		require.True(t, 0 <= e.Start && e.Start < e.End && e.End <= len(text), "entity %d %+v", i, e)
+		assert.Equal(t, text[e.Start:e.End], e.Text)
+		assert.Equal(t, utf8.RuneCountInString(text[:e.Start]), e.RuneStart)
+		assert.Equal(t, utf8.RuneCountInString(text[:e.End]), e.RuneEnd)
+		assert.True(t, e.Score > 0 && e.Score <= 1, "score %v", e.Score)
+		if i > 0 {
+			assert.LessOrEqual(t, ents[i-1].End, e.Start, "entities %d and %d overlap", i-1, i)
+		}
+	}
+}
+
+func TestBIOOpenAndExtract(t *testing.T) {
+	m := openBIOFixture(t)
+	assert.Equal(t, gliner.KindBIO, m.Kind())
+	assert.Equal(t, []string{"Disease", "Chemical"}, m.Labels())
+	window, stride := gliner.BIOWindow(m)
+	assert.Equal(t, 126, window, "model_max_length 128 minus [CLS] and [SEP]")
+	assert.Equal(t, 31, stride, "default stride: a quarter of the window")
+
+	ctx := context.Background()
+	text := "Cisplatin-induced nephrotoxicity and ototoxicity in children with neuroblastoma."
+	ents, err := m.Extract(ctx, text, bioLabels)
+	require.NoError(t, err)
+	checkEntities(t, text, ents)
+	require.NotEmpty(t, ents)
+	t.Logf("%+v", ents)
+
+	// Labels are matched case-insensitively and reported as given; only the
+	// requested types are kept.
+	lower, err := m.Extract(ctx, text, []string{"disease"})
+	require.NoError(t, err)
+	var want []gliner.Entity
+	for _, e := range ents {
+		if e.Label == "Disease" {
+			e.Label = "disease"
+			want = append(want, e)
+		}
+	}
+	assert.Equal(t, want, lower)
+	if want == nil {
+		assert.Empty(t, lower)
+	}
+
+	_, err = m.Extract(ctx, text, []string{"Disease", "gene"})
+	require.ErrorIs(t, err, gliner.ErrLabel)
+	assert.Contains(t, err.Error(), `"gene"`)
+	assert.Contains(t, err.Error(), "Disease, Chemical")
+	_, err = m.Extract(ctx, text, []string{"O"})
+	require.ErrorIs(t, err, gliner.ErrLabel, "O is no entity type")
+	_, err = m.Extract(ctx, text, []string{" "})
+	require.ErrorIs(t, err, gliner.ErrLabel)
+
+	none, err := m.Extract(ctx, text, nil)
+	require.NoError(t, err)
+	assert.Empty(t, none, "no labels, no entities")
+	blank, err := m.Extract(ctx, " \n", bioLabels)
+	require.NoError(t, err)
+	assert.Empty(t, blank)
+
+	batch, err := m.ExtractBatch(ctx, []string{text, "", text}, bioLabels)
+	require.NoError(t, err)
+	assert.Equal(t, ents, batch[0])
+	assert.Empty(t, batch[1])
+	assert.Equal(t, ents, batch[2])
+}
+
+// bioFolder makes a model folder with the fixture's tokenizer and graph and
+// the given config.json.
+func bioFolder(t *testing.T, config string) string {
+	t.Helper()
+	src := bioFixture(t)
+	dir := t.TempDir()
+	for _, f := range []string{"tokenizer.json", "tokenizer_config.json", "onnx"} {
+		require.NoError(t, os.Symlink(filepath.Join(src, f), filepath.Join(dir, f)))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o644))
+	return dir
+}
+
+func TestBIOOpenErrors(t *testing.T) {
+	bioFixture(t)
+	cases := []struct {
+		name, config string
+		field        string
+		want         error
+	}{
+		{"malformed json", `{"id2label": `, "", gliner.ErrBadConfig},
+		{"no id2label", `{"model_type": "bert"}`, "id2label", gliner.ErrBadConfig},
+		{"null id2label", `{"id2label": null}`, "id2label", gliner.ErrBadConfig},
+		{"empty id2label", `{"id2label": {}}`, "id2label", gliner.ErrBadConfig},
+		{"id2label not an object", `{"id2label": ["O"]}`, "id2label", gliner.ErrBadConfig},
+		{"non-integer id", `{"id2label": {"0": "O", "x": "B-Disease"}}`, "id2label", gliner.ErrBadConfig},
+		{"id gap", `{"id2label": {"0": "O", "2": "B-Disease"}}`, "id2label", gliner.ErrBadConfig},
+		{"only O", `{"id2label": {"0": "O"}}`, "id2label", gliner.ErrBadConfig},
+		{"empty tag", `{"id2label": {"0": "O", "1": ""}}`, "id2label", span.ErrTagSet},
+		{"tags differ from the graph", `{"id2label": {"0": "O", "1": "B-Disease", "2": "I-Disease"}}`, "", gliner.ErrMismatch},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := gliner.Open(bioFolder(t, c.config))
+			if m != nil {
+				m.Close()
+			}
+			require.ErrorIs(t, err, c.want)
+			if c.field != "" {
+				var ce *gliner.ConfigError
+				require.ErrorAs(t, err, &ce)
+				assert.Equal(t, c.field, ce.Field)
+				assert.Equal(t, "config.json", filepath.Base(ce.Path))
+			}
+		})
+	}
+	t.Run("no config", func(t *testing.T) {
+		_, err := gliner.Open(t.TempDir())
+		require.ErrorIs(t, err, gliner.ErrMissingFile)
+	})
+	t.Run("stride", func(t *testing.T) {
+		for _, s := range []int{-1, 126, 500} {
+			_, err := gliner.Open(bioFixture(t), gliner.WithStride(s))
+			require.ErrorIs(t, err, gliner.ErrBadConfig, "stride %d", s)
+		}
+		m, err := gliner.Open(bioFixture(t), gliner.WithStride(0))
+		require.NoError(t, err)
+		m.Close()
+	})
+	t.Run("aggregation", func(t *testing.T) {
+		_, err := gliner.Open(bioFixture(t), gliner.WithAggregation(span.Aggregation(9)))
+		require.ErrorIs(t, err, gliner.ErrBadConfig)
+	})
+}
+
+// conllSentence is one sentence of a CoNLL file: words and IOB2 tags.
+type conllSentence struct{ words, tags []string }
+
+func readCoNLLTags(t testing.TB, path string) []conllSentence {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var out []conllSentence
+	var cur conllSentence
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" {
+			if len(cur.words) > 0 {
+				out = append(out, cur)
+			}
+			cur = conllSentence{}
+			continue
+		}
+		fields := strings.Split(line, "\t")
+		cur.words = append(cur.words, fields[0])
+		cur.tags = append(cur.tags, strings.TrimSpace(fields[len(fields)-1]))
+	}
+	require.NoError(t, sc.Err())
+	if len(cur.words) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// tjsResult is one text's answer of tools/oracle/tjs_token_classify.mjs.
+type tjsResult struct {
+	IDs      []int     `json:"ids"`
+	Dims     []int     `json:"dims"`
+	Logits   []float64 `json:"logits"`
+	Pipeline []struct {
+		Entity string  `json:"entity"`
+		Score  float64 `json:"score"`
+		Index  int     `json:"index"`
+		Word   string  `json:"word"`
+	} `json:"pipeline"`
+}
+
+func runTransformersJS(t *testing.T, dir string, texts []string) []tjsResult {
+	t.Helper()
+	node, oracle := testenv.Node(t)
+	if _, err := os.Stat(filepath.Join(oracle, "node_modules", "@huggingface", "transformers")); err != nil {
+		testenv.Missing(t, "transformers.js not installed in tools/oracle (run make deps)")
+	}
+	req, err := json.Marshal(map[string]any{"texts": texts})
+	require.NoError(t, err)
+	cmd := exec.Command(node, filepath.Join(oracle, "tjs_token_classify.mjs"), dir)
+	cmd.Dir = oracle
+	cmd.Stdin = bytes.NewReader(req)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "transformers.js: %s", stderr.String())
+	var resp struct {
+		Results []tjsResult `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal(out, &resp))
+	require.Len(t, resp.Results, len(texts))
+	return resp.Results
+}
+
+// TestBIOTransformersJS compares the Go path with transformers.js (which
+// runs the same ONNX graph through onnxruntime-node) on NCBI-disease test
+// sentences and a few hand-written texts: token ids, raw logits, and the
+// token-classification pipeline's default output (aggregation none,
+// ignoring O) against Extract with WithAggregation(AggregateNone).
+func TestBIOTransformersJS(t *testing.T) {
+	dir := bioFixture(t)
+	m := openBIOFixture(t)
+	mNone := openBIOFixture(t, gliner.WithAggregation(span.AggregateNone))
+	window, _ := gliner.BIOWindow(m)
+	var texts []string
+	for _, s := range readCoNLLTags(t, testenv.DataFile(t, "conll/ncbi-disease/test.tsv")) {
+		if len(texts) == 60 {
+			break
+		}
+		texts = append(texts, strings.Join(s.words, " "))
+	}
+	texts = append(texts,
+		"Café naïve Ärger: 5-fluorouracil (5-FU) induced cardiotoxicity in 3 patients.",
+		"Doxorubicin [MASK] cardiomyopathy\tand  HIV-1 infection—rare?",
+		"ÉTUDE: l'hépatite C chronique et la cirrhose.",
+	)
+	res := runTransformersJS(t, dir, texts)
+	ctx := context.Background()
+	var maxDiff, maxScoreDiff float64
+	tokens := 0
+	for i, text := range texts {
+		run, err := gliner.RunBIO(m, text)
+		require.NoError(t, err)
+		require.Len(t, run.IDs, 1, "text %d must fit one window of %d tokens", i, window)
+		r := res[i]
+		require.Equal(t, r.IDs, run.IDs[0], "text %d: token ids", i)
+		n := len(run.Tags)
+		require.Equal(t, []int{1, len(r.IDs), n}, r.Dims)
+		for k, v := range run.Logits[0] {
+			maxDiff = max(maxDiff, math.Abs(float64(v)-r.Logits[k]))
+		}
+		tokens += len(r.IDs)
+
+		ents, err := mNone.Extract(ctx, text, bioLabels)
+		require.NoError(t, err)
+		require.Len(t, ents, len(r.Pipeline), "text %d: token entities (Go %+v, transformers.js %+v)", i, ents, r.Pipeline)
+		for k, p := range r.Pipeline {
+			e := ents[k]
+			typ := p.Entity[2:] // B-X, I-X
+			assert.Equal(t, typ, e.Label, "text %d entity %d", i, k)
+			tok := p.Index - run.Lead
+			off := run.Offsets[tok]
+			assert.Equal(t, [2]int{off.Start, off.End}, [2]int{e.RuneStart, e.RuneEnd}, "text %d entity %d (%q)", i, k, p.Word)
+			maxScoreDiff = max(maxScoreDiff, math.Abs(p.Score-e.Score))
+		}
+	}
+	t.Logf("%d texts, %d tokens: max |Go − transformers.js| logit %.3g, pipeline score %.3g", len(texts), tokens, maxDiff, maxScoreDiff)
+	assert.LessOrEqual(t, maxDiff, 1e-5, "logits")
+	assert.LessOrEqual(t, maxScoreDiff, 1e-6, "pipeline scores")
+}
+
+// pipelineEntity is an entity of the transcription of Hugging Face's
+// token-classification pipeline below.
+type pipelineEntity struct {
+	group      string
+	score      float64
+	start, end int
+}
+
+// pipelineSimple transcribes the pipeline's postprocess for one window with
+// aggregation_strategy="simple" (gather_pre_entities, softmax, argmax,
+// group_entities, group_sub_entities, ignore_labels=["O"]), in float64.
+// wordIDs of -1 are special tokens.
+func pipelineSimple(tags []string, logits []float32, wordIDs []int, offsets []span.Offset) []pipelineEntity {
+	n := len(tags)
+	type pre struct {
+		entity     string
+		score      float64
+		start, end int
+	}
+	var pres []pre
+	for t, w := range wordIDs {
+		if w < 0 {
+			continue
+		}
+		row := logits[t*n : (t+1)*n]
+		mx := math.Inf(-1)
+		for _, v := range row {
+			mx = max(mx, float64(v))
+		}
+		sum, best := 0.0, 0
+		for c, v := range row {
+			sum += math.Exp(float64(v) - mx)
+			if v > row[best] {
+				best = c
+			}
+		}
+		pres = append(pres, pre{tags[best], math.Exp(float64(row[best])-mx) / sum, offsets[t].Start, offsets[t].End})
+	}
+	getTag := func(e string) (string, string) {
+		switch {
+		case strings.HasPrefix(e, "B-"):
+			return "B", e[2:]
+		case strings.HasPrefix(e, "I-"):
+			return "I", e[2:]
+		}
+		return "I", e
+	}
+	var out []pipelineEntity
+	flush := func(g []pre) {
+		if len(g) == 0 {
+			return
+		}
+		e := g[0].entity
+		if _, after, ok := strings.Cut(e, "-"); ok {
+			e = after
+		}
+		s := 0.0
+		for _, p := range g {
+			s += p.score
+		}
+		if e != "O" {
+			out = append(out, pipelineEntity{e, s / float64(len(g)), g[0].start, g[len(g)-1].end})
+		}
+	}
+	var group []pre
+	for _, p := range pres {
+		if len(group) == 0 {
+			group = append(group, p)
+			continue
+		}
+		bi, tag := getTag(p.entity)
+		_, lastTag := getTag(group[len(group)-1].entity)
+		if tag == lastTag && bi != "B" {
+			group = append(group, p)
+		} else {
+			flush(group)
+			group = []pre{p}
+		}
+	}
+	flush(group)
+	return out
+}
+
+// aggregateOverlapping transcribes the pipeline's
+// aggregate_overlapping_entities (stable sort by start, then keep the longer
+// or, at equal length, the higher-scored of overlapping entities).
+func aggregateOverlapping(ents []pipelineEntity) []pipelineEntity {
+	if len(ents) == 0 {
+		return ents
+	}
+	sorted := append([]pipelineEntity(nil), ents...)
+	for i := 1; i < len(sorted); i++ { // insertion sort: stable
+		for j := i; j > 0 && sorted[j].start < sorted[j-1].start; j-- {
+			sorted[j], sorted[j-1] = sorted[j-1], sorted[j]
+		}
+	}
+	var out []pipelineEntity
+	prev := sorted[0]
+	for _, e := range sorted {
+		if prev.start <= e.start && e.start < prev.end {
+			cl, pl := e.end-e.start, prev.end-prev.start
+			if cl > pl || cl == pl && e.score > prev.score {
+				prev = e
+			}
+			continue
+		}
+		out = append(out, prev)
+		prev = e
+	}
+	return append(out, prev)
+}
+
+// TestBIOStrideThreeWindows runs a text three windows long through Extract
+// and compares its entities with the transcription of the pipeline's
+// per-window simple aggregation and overlap merge applied to the same
+// windows' logits.
+func TestBIOStrideThreeWindows(t *testing.T) {
+	m := openBIOFixture(t)
+	window, stride := gliner.BIOWindow(m)
+	step := window - stride
+	var parts []string
+	var run gliner.BIORun
+	for _, s := range readCoNLLTags(t, testenv.DataFile(t, "conll/ncbi-disease/test.tsv"))[100:] {
+		cand := append(parts, strings.Join(s.words, " "))
+		r, err := gliner.RunBIO(m, strings.Join(cand, " "))
+		require.NoError(t, err)
+		if n := len(r.WordIDs); n > 2*step+window {
+			continue // this sentence would make it four windows
+		}
+		parts, run = cand, r
+		if len(r.WordIDs) > step+window {
+			break
+		}
+	}
+	text := strings.Join(parts, " ")
+	require.Len(t, run.Windows, 3, "a text of %d tokens", len(run.WordIDs))
+	t.Logf("text of %d runes, %d tokens, windows %v", utf8.RuneCountInString(text), len(run.WordIDs), run.Windows)
+
+	var all []pipelineEntity
+	for k, s := range run.Windows {
+		L := len(run.IDs[k])
+		wids := make([]int, L)
+		offs := make([]span.Offset, L)
+		for i := range wids {
+			wids[i] = -1
+		}
+		copy(wids[run.Lead:], run.WordIDs[s.Start:s.End])
+		copy(offs[run.Lead:], run.Offsets[s.Start:s.End])
+		all = append(all, pipelineSimple(run.Tags, run.Logits[k], wids, offs)...)
+	}
+	want := aggregateOverlapping(all)
+
+	ents, err := m.Extract(context.Background(), text, bioLabels)
+	require.NoError(t, err)
+	checkEntities(t, text, ents)
+	require.Len(t, ents, len(want), "Go %+v\npipeline %+v", ents, want)
+	overlapped := 0
+	for i, w := range want {
+		e := ents[i]
+		assert.Equal(t, w.group, e.Label, "entity %d", i)
+		assert.Equal(t, [2]int{w.start, w.end}, [2]int{e.RuneStart, e.RuneEnd}, "entity %d", i)
+		assert.InDelta(t, w.score, e.Score, 1e-6, "entity %d", i)
+		for _, s := range run.Windows[1:] {
+			if first := run.Offsets[s.Start].Start; w.start >= first && w.start < run.Offsets[s.Start+stride-1].End {
+				overlapped++
+			}
+		}
+	}
+	t.Logf("%d entities from %d window entities, %d in overlaps", len(want), len(all), overlapped)
+	assert.Less(t, len(want), len(all), "the overlaps must have produced duplicates that the merge removed")
+
+	_, err = openBIOFixture(t, gliner.WithAggregation(span.AggregateNone)).Extract(context.Background(), text, bioLabels)
+	require.ErrorIs(t, err, span.ErrAggregation, "strategy none cannot merge windows")
+	_, err = openBIOFixture(t, gliner.WithLongTexts(gliner.RefuseLongTexts)).Extract(context.Background(), text, bioLabels)
+	require.ErrorIs(t, err, gliner.ErrTextTooLong)
+	short, err := openBIOFixture(t, gliner.WithLongTexts(gliner.RefuseLongTexts)).Extract(context.Background(), parts[0], bioLabels)
+	require.NoError(t, err)
+	checkEntities(t, parts[0], short)
+}
+
+// bioF1Floor is a regression guard a little below the fixture's measured seqeval
+// strict F1 on the NCBI-disease test split (see the test log).
+const bioF1Floor = 0.0

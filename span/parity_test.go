@@ -141,7 +141,7 @@ func TestNumpyFloat32(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	in, sums, soft, exps := filepath.Join(dir, "x.bin"), filepath.Join(dir, "s.bin"), filepath.Join(dir, "p.bin"), filepath.Join(dir, "e.bin")
+	in, sums, soft, exps, simdf := filepath.Join(dir, "x.bin"), filepath.Join(dir, "s.bin"), filepath.Join(dir, "p.bin"), filepath.Join(dir, "e.bin"), filepath.Join(dir, "simd.txt")
 	writeFloats(t, in, xs)
 	lensArg := make([]byte, 0, 4*rows)
 	for _, n := range lens {
@@ -164,7 +164,12 @@ np.concatenate(probs).astype(np.float32).tofile(sys.argv[3])
 rng = np.random.default_rng(5)
 e = np.concatenate([rng.uniform(-110, 90, 200000), rng.normal(0, 5, 200000)]).astype(np.float32)
 np.stack([e, np.exp(e)]).tofile(sys.argv[5])
-`, in, sums, soft, string(lensArg), exps)
+try:
+    from numpy.core._multiarray_umath import __cpu_features__ as f
+except ImportError:
+    from numpy._core._multiarray_umath import __cpu_features__ as f
+open(sys.argv[6], "w").write("simd" if f.get("AVX512F") or (f.get("AVX2") and f.get("FMA3")) else "scalar")
+`, in, sums, soft, string(lensArg), exps, simdf)
 	wantSums, wantProbs, ex := readFloats(t, sums), readFloats(t, soft), readFloats(t, exps)
 	var expDiff int
 	var expWorst int64
@@ -189,9 +194,12 @@ np.stack([e, np.exp(e)]).tofile(sys.argv[5])
 		}
 		off += n
 	}
-	t.Logf("softmax: worst difference from numpy %d ulp", worst)
-	if expDiff != 0 || worst != 0 {
-		t.Fatalf("exp (%d values, worst %d ulp) or softmax (worst %d ulp) differ from numpy", expDiff, expWorst, worst)
+	mode, _ := os.ReadFile(simdf)
+	t.Logf("softmax: worst difference from numpy %d ulp (numpy exp kernel: %s)", worst, mode)
+	// NumPy uses its SIMD expf on x86-64 with AVX2+FMA3 or AVX-512F; without
+	// them it calls the C library's expf, which numpyExpf only approximates.
+	if limit := map[bool]int64{true: 0, false: 3}[string(mode) == "simd"]; expWorst > limit || worst > limit {
+		t.Fatalf("exp (%d values, worst %d ulp) or softmax (worst %d ulp) differ from numpy by more than %d ulp", expDiff, expWorst, worst, limit)
 	}
 }
 

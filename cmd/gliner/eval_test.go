@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gliner-go/gliner/gliner"
@@ -20,10 +22,12 @@ import (
 type goldModel struct {
 	gold    map[string][]evaluate.Span
 	labelOf func(string) string
+	delay   time.Duration
 	closed  bool
 }
 
 func (g *goldModel) ExtractBatch(ctx context.Context, texts, labels []string, opts ...gliner.ExtractOption) ([][]gliner.Entity, error) {
+	time.Sleep(g.delay)
 	want := map[string]bool{}
 	for _, l := range labels {
 		want[l] = true
@@ -183,5 +187,51 @@ func TestEvalSharedCoNLL(t *testing.T) {
 	b, _ := json.Marshal(r.Scores.Lengths)
 	if !utf8.Valid(b) || lengths[0]+lengths[1]+lengths[2] != 960 {
 		t.Errorf("length buckets %v", lengths)
+	}
+}
+
+// TestEvalProgressOnTerminal runs gliner eval (in a child test process)
+// with stderr on a pseudo-terminal made by util-linux script(1), and checks
+// that the progress bar with rate and ETA is drawn there.
+func TestEvalProgressOnTerminal(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script(1) from util-linux not installed")
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "gold.jsonl")
+	var corpus strings.Builder
+	for i := 0; i < 60; i++ {
+		corpus.WriteString(`{"text":"Aspirin can cause Reye syndrome.","entities":[{"start":0,"end":7,"label":"Chemical"}]}` + "\n")
+	}
+	os.WriteFile(data, []byte(corpus.String()), 0o644)
+	typescript := filepath.Join(dir, "typescript")
+	cmd := exec.Command(script, "-qec", os.Args[0]+" -test.run=^TestEvalProgressHelper$", typescript)
+	cmd.Env = append(os.Environ(), "GLINER_PROGRESS_HELPER="+data)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("script: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(typescript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screen := strings.ReplaceAll(string(b), "\r", "\n")
+	for _, want := range []string{"eval ", "/60, ", "texts/s)", "%", "micro"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("terminal output lacks %q:\n%s", want, screen)
+		}
+	}
+}
+
+// TestEvalProgressHelper is the child process of TestEvalProgressOnTerminal.
+func TestEvalProgressHelper(t *testing.T) {
+	data := os.Getenv("GLINER_PROGRESS_HELPER")
+	if data == "" {
+		t.Skip("helper process of TestEvalProgressOnTerminal")
+	}
+	g := useGoldModel(t, data, evaluate.DefaultLabel)
+	g.delay = 15 * time.Millisecond
+	if code := run([]string{"eval", "--data", data, "--batch", "1"}, os.Stdin, os.Stdout, os.Stderr); code != exitOK {
+		t.Fatalf("exit %d", code)
 	}
 }

@@ -25,54 +25,76 @@ type oracleEncoding struct {
 	Special []int    `json:"special"`
 }
 
-// runHFOracle encodes every input with the Rust tokenizers library in one
-// node process.
-func runHFOracle(tb testing.TB, tokenizerJSON string, inputs []parityInput) []oracleEncoding {
+// streamHFOracle encodes every input with the Rust tokenizers library in
+// one node process and calls fn with each result, in input order, while the
+// process still runs.
+func streamHFOracle(tb testing.TB, tokenizerJSON string, inputs []parityInput, fn func(i int, want *oracleEncoding)) {
 	tb.Helper()
 	node, dir := testenv.Node(tb)
-	var in bytes.Buffer
-	enc := json.NewEncoder(&in)
-	enc.SetEscapeHTML(false)
-	for _, p := range inputs {
-		rec := map[string]any{}
-		if p.isWords {
-			words := p.words
-			if words == nil {
-				words = []string{}
-			}
-			rec["words"] = words
-		} else {
-			rec["text"] = p.text
-		}
-		if p.noSpec {
-			rec["special"] = false
-		}
-		if err := enc.Encode(rec); err != nil {
-			tb.Fatal(err)
-		}
-	}
 	cmd := exec.Command(node, filepath.Join(dir, "hf_encode.js"), tokenizerJSON)
-	cmd.Stdin = &in
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	go func() {
+		w := bufio.NewWriterSize(stdin, 1<<16)
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		for _, p := range inputs {
+			rec := map[string]any{}
+			if p.isWords {
+				words := p.words
+				if words == nil {
+					words = []string{}
+				}
+				rec["words"] = words
+			} else {
+				rec["text"] = p.text
+			}
+			if p.noSpec {
+				rec["special"] = false
+			}
+			if enc.Encode(rec) != nil {
+				break
+			}
+		}
+		w.Flush()
+		stdin.Close()
+	}()
+	r := bufio.NewReaderSize(stdout, 1<<20)
+	n := 0
+	var decErr error
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 && decErr == nil {
+			var e oracleEncoding
+			if decErr = json.Unmarshal(line, &e); decErr == nil && n < len(inputs) {
+				fn(n, &e)
+			}
+			n++
+		}
+		if err != nil {
+			break
+		}
+	}
+	if err := cmd.Wait(); err != nil {
 		tb.Fatalf("hf_encode.js: %v\n%s", err, stderr.String())
 	}
-	res := make([]oracleEncoding, 0, len(inputs))
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<28)
-	for sc.Scan() {
-		var e oracleEncoding
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			tb.Fatalf("hf_encode.js output: %v", err)
-		}
-		res = append(res, e)
+	if decErr != nil {
+		tb.Fatalf("hf_encode.js output: %v", decErr)
 	}
-	if len(res) != len(inputs) {
-		tb.Fatalf("hf_encode.js returned %d encodings for %d inputs", len(res), len(inputs))
+	if n != len(inputs) {
+		tb.Fatalf("hf_encode.js returned %d encodings for %d inputs", n, len(inputs))
 	}
-	return res
 }
 
 // runeOffset converts a byte offset of s to a code point offset.
@@ -174,22 +196,23 @@ func TestParityWithHuggingFace(t *testing.T) {
 	inputs := parityCorpus(t)
 	for _, tk := range parityTokenizers() {
 		t.Run(tk.name, func(t *testing.T) {
+			t.Parallel()
 			path := tk.path(t)
 			p, err := NewFromFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := runHFOracle(t, path, inputs)
 			diffs, tokens := 0, 0
 			var e Encoding
-			for i, in := range inputs {
+			streamHFOracle(t, path, inputs, func(i int, want *oracleEncoding) {
+				in := inputs[i]
 				if in.isWords {
 					p.EncodeWordsTo(&e, in.words, !in.noSpec)
 				} else {
 					p.EncodeTo(&e, in.text, !in.noSpec)
 				}
 				tokens += e.Len()
-				if d := compareEncoding(in, e, want[i]); d != "" {
+				if d := compareEncoding(in, e, *want); d != "" {
 					diffs++
 					if diffs <= 10 {
 						what := fmt.Sprintf("text %q", in.text)
@@ -199,7 +222,7 @@ func TestParityWithHuggingFace(t *testing.T) {
 						t.Errorf("%s (special %v): %s", trimForLog(what), !in.noSpec, d)
 					}
 				}
-			}
+			})
 			t.Logf("%s: compared %d inputs (texts and word lists), %d tokens, %d differences", tk.name, len(inputs), tokens, diffs)
 			if diffs > 0 {
 				t.Errorf("%d of %d inputs differ", diffs, len(inputs))

@@ -18,7 +18,9 @@
 // 400 malformed JSON, neither or both of text and texts, no labels, an empty
 // or duplicate label, too many labels or texts, a threshold outside [0, 1];
 // 405 wrong method; 413 body larger than the limit; 415 a Content-Type other
-// than JSON; 429 all extraction slots busy (with Retry-After: 1, returned at
+// than application/json, text/json or (what curl -d sends)
+// application/x-www-form-urlencoded, the body being parsed as JSON in all
+// three cases; 429 all extraction slots busy (with Retry-After: 1, returned at
 // once, never queued); 504 the per-request timeout expired; 500 the
 // extractor failed. A request whose client went away is abandoned: its
 // context is cancelled, which reaches the extractor, and it is counted with

@@ -211,11 +211,16 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, errorBody{Error: msg})
 }
 
+// jsonTypes are the Content-Types accepted for a JSON body. curl -d sends
+// application/x-www-form-urlencoded unless told otherwise; the body is
+// still parsed as JSON.
+var jsonTypes = map[string]bool{"application/json": true, "text/json": true, "application/x-www-form-urlencoded": true}
+
 // readBody reads at most max bytes, reporting whether the body was larger.
 func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, int, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && mt != "text/json") {
+		if err != nil || !jsonTypes[mt] {
 			return nil, http.StatusUnsupportedMediaType, fmt.Errorf("content type %q is not application/json", ct)
 		}
 	}

@@ -174,6 +174,8 @@ func TestBadRequests(t *testing.T) {
 		{"POST", "/v1/extract", "text/plain", 415},
 		{"GET", "/nope", "", 404},
 		{"GET", "/healthz", "", 200},
+		{"POST", "/v1/extract", "application/x-www-form-urlencoded", 200}, // curl -d
+		{"POST", "/v1/extract", "application/json; charset=utf-8", 200},
 	} {
 		req, _ := http.NewRequest(tc.method, url+tc.path, strings.NewReader(`{"text":"a","labels":["a"]}`))
 		if tc.ctype != "" {

@@ -18,7 +18,7 @@ cd "$root"
 py=/usr/bin/python3
 
 if [ ! -d tools/oracle/node_modules/@anush008/tokenizers ]; then
-  (cd tools/oracle && npm ci --no-audit --no-fund)
+  (cd tools/oracle && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund)
 fi
 if [ ! -d tools/gliner-js/node_modules/gliner ]; then
   (cd tools/gliner-js && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund)

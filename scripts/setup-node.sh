@@ -7,4 +7,6 @@ cd "$root/tools/oracle"
 if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
   exit 0
 fi
-npm ci --no-audit --no-fund --loglevel=error
+# onnxruntime-node (for transformers.js) ships its native binding in the npm
+# tarball; its postinstall would fetch another copy from nuget.org.
+ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error

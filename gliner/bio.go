@@ -86,11 +86,27 @@ func readBIOConfig(dir string) (bioConfig, []string, error) {
 	return c, tags, nil
 }
 
-// openBIO loads a token-classification model folder as Hugging Face tools
-// export it: config.json with id2label, a tokenizer (tokenizer.json, with
-// model_max_length from tokenizer_config.json), and an ONNX graph with
-// input_ids, attention_mask and optionally token_type_ids (int64 [batch,
-// tokens]) giving logits float32 [batch, tokens, tags].
+// openBIO loads a fixed-schema token-classification model folder as Hugging
+// Face tools export it (Open calls it for a folder with config.json and no
+// gliner_config.json):
+//
+//   - config.json: id2label gives the tags ("0": "O", "1": "B-Disease", ...);
+//     the tag scheme is detected (IOB2, IOB1 and plain tags; BIOES/BILOU if a
+//     tag starts with S-, E-, U- or L-). A missing or malformed id2label is a
+//     *ConfigError (Field "id2label") wrapping ErrBadConfig.
+//   - the tokenizer (tokenize.Load: tokenizer.json, or spm.model); its token
+//     limit is tokenizer_config.json's model_max_length, capped at
+//     config.json's max_position_embeddings (minus 2 for RoBERTa-like
+//     models), 512 if neither is given.
+//   - the graph (model.onnx or onnx/model.onnx; WithVariant and WithONNXFile
+//     apply): inputs input_ids, attention_mask and, if the graph has it,
+//     token_type_ids (all int64 [batch, tokens]; token types are 0), output
+//     logits float32 [batch, tokens, tags]. Other inputs are a contract
+//     error; a test run checks the number of tags (ErrMismatch).
+//
+// Extract then keeps the entities of the requested types (see
+// bioModel.checkLabels and runBIOBatch). Thresholds, WithNested and
+// WithMultiLabel do not apply: the tags' argmax decides, as in the pipeline.
 func openBIO(dir string, c openConfig) (*Model, error) {
 	cfg, tagNames, err := readBIOConfig(dir)
 	if err != nil {
@@ -317,11 +333,19 @@ type bioText struct {
 	firstRow int           // index of the text's first window in the batch's windows
 }
 
-// runBIOBatch is runBatch for token-classification models: each text is
-// tokenized, cut into overlapping windows of at most model_max_length
-// tokens, the windows are run through the graph (at most batchSize windows
-// per run) and decoded with the model's aggregation strategy; entities of
-// requested types are kept.
+// runBIOBatch is runBatch for token-classification models, following Hugging
+// Face's token-classification pipeline: each text is encoded as plain text
+// (special tokens around it); a text with more tokens than fit in
+// model_max_length is cut into overlapping windows (the pipeline's stride:
+// window = model_max_length minus the special tokens, consecutive windows
+// share stride tokens) instead of being truncated, unless long texts are
+// refused (ErrTextTooLong). Windows run through the graph at most batchSize
+// at a time; each is decoded with the aggregation strategy, entities of
+// ignored type O dropped, and the windows' entities merged as the pipeline
+// merges strided chunks (span.BIODecoder, in code points). Entities of the
+// requested types are kept, labelled with the caller's spelling, with byte
+// and code-point offsets and the pipeline's score (the tag probability,
+// averaged over grouped tokens or words).
 func (m *Model) runBIOBatch(ctx context.Context, texts []string, idx []int, labels, _ []string, _ span.Options, out [][]Entity) error {
 	b := m.bio
 	want := make(map[int]string, len(labels)) // type index -> caller's label

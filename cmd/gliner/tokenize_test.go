@@ -94,6 +94,12 @@ func TestTokenizeCommand(t *testing.T) {
 			},
 		},
 		{
+			// Code points from the Rust tokenizers oracle; UTF-16 counts the
+			// emoji's surrogate pair.
+			"utf16", []string{"--no-special", "--offsets", "utf16"}, "😀 x\n",
+			[]string{`{"ids":[54783,1204],"tokens":["▁😀","▁x"],"word_ids":[0,1],"offsets":[[0,2],[2,4]]}`},
+		},
+		{
 			"bytes", []string{"--no-special", "--offsets", "bytes"}, "naïve café",
 			[]string{`{"ids":[34972,15924],"tokens":["▁naïve","▁café"],"word_ids":[0,1],"offsets":[[0,6],[6,12]]}`},
 		},

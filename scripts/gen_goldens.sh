@@ -26,21 +26,14 @@ fi
 
 "$py" -m unittest discover -s tools/reference -p 'test_*.py'
 
-if [ "$#" -gt 0 ]; then
-  fixtures=("$@")
-else
-  fixtures=()
-  for d in testdata/models/*/; do
-    [ -f "$d/gliner_config.json" ] && fixtures+=("$(basename "$d")")
-  done
-fi
-[ "${#fixtures[@]}" -gt 0 ] || { echo "gen_goldens: no fixture models under testdata/models" >&2; exit 1; }
-
 mkdir -p testdata/golden
-"$py" tools/reference/gen_goldens.py --ort-check --models testdata/models --out testdata/golden "${fixtures[@]}"
+# Without arguments gen_goldens.py takes every uni-encoder GLiNER folder of
+# testdata/models (bi-encoder and non-GLiNER folders are skipped).
+"$py" tools/reference/gen_goldens.py --ort-check --models testdata/models --out testdata/golden "$@"
 
 # GLiNER.js comparison: span fixtures only (GLiNER.js decodes token-level
 # logits in the old [3,B,W,C] layout only).
+if [ "$#" -gt 0 ]; then fixtures=("$@"); else fixtures=(); for d in testdata/models/span-*/; do fixtures+=("$(basename "$d")"); done; fi
 for f in "${fixtures[@]}"; do
   case "$f" in
     span-*) "$py" tools/reference/compare_js.py --fixture "testdata/models/$f" --golden testdata/golden ;;

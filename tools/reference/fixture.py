@@ -32,6 +32,14 @@ def tokenizer_json_for(model_dir: str, work_dir: str) -> str:
     cmd = [sys.executable, os.path.join(g.REPO, "scripts", "spm_to_tokenizer_json.py"), spm, out]
     if plain:
         cmd += ["--add-tokens", ",".join(plain)]
+    tc = os.path.join(model_dir, "tokenizer_config.json")
+    if os.path.exists(tc):
+        with open(tc, encoding="utf-8") as f:
+            tcfg = json.load(f)
+        if tcfg.get("do_lower_case"):
+            cmd.append("--do-lower-case")
+        if tcfg.get("split_by_punct"):
+            cmd.append("--split-by-punct")
     subprocess.run(cmd, check=True)
     with open(out, encoding="utf-8") as f:
         built = {t["content"]: t["id"] for t in json.load(f)["added_tokens"]}

@@ -11,6 +11,7 @@ the entities equal the single-text ones.
 import argparse
 import base64
 import gzip
+import hashlib
 import json
 import os
 import sys
@@ -114,7 +115,10 @@ def ort_check(fx, items):
             "entity_lists_differing": len(differ), "examples": differ[:10]}
 
 
-def run_fixture(fx, texts, out_dir, stats, do_ort_check=False):
+def run_fixture(fx, texts, out_dir, stats, do_ort_check=False, aliases=()):
+    """Write fx's goldens. aliases: fixtures with the same weights (e.g. the
+    same token-level model exported in the other logits layout); they share
+    fx's golden file and are only checked with ONNX Runtime against it."""
     cfg = fx.cfg
     recs = [dict(r) for r in texts]
     # One node call tokenizes every word of every text and every label set.
@@ -141,6 +145,7 @@ def run_fixture(fx, texts, out_dir, stats, do_ort_check=False):
     ort_items = []
     with gzip.GzipFile(path, "wb", mtime=0) as f:
         dump(f, {"kind": "header", "fixture": fx.name, "model_dir": "testdata/models/" + fx.name,
+                 "model_dirs": ["testdata/models/" + x.name for x in (fx, *aliases)],
                  "default_labels": DEFAULT_LABELS, "settings": [setting_json(s) for s in SETTINGS],
                  "max_len": cfg.max_len, "max_width": cfg.max_width, "token_level": cfg.token_level,
                  "token_layouts_checked": ["BWC3", "3BWC"] if cfg.token_level else [],
@@ -178,7 +183,7 @@ def run_fixture(fx, texts, out_dir, stats, do_ort_check=False):
                             layout_mismatch += 1
                 for s in SETTINGS:
                     near[s.name] += near_threshold(logits, batch, s, cfg)
-                if do_ort_check:
+                if do_ort_check or aliases:
                     ort_items.append((r["id"], batch, logits, {s.name: res[s.name][0] for s in SETTINGS}))
             rec["entities"] = {s.name: res[s.name][0] for s in SETTINGS}
             for s in SETTINGS:
@@ -237,7 +242,18 @@ def run_fixture(fx, texts, out_dir, stats, do_ort_check=False):
                       "batch_groups": len(groups), "batch_groups_differing": mism,
                       "batch_max_score_diff": max_diff,
                       "ort_check": ort_check(fx, ort_items) if do_ort_check else None,
+                      "aliases": {x.name: ort_check(x, ort_items) for x in aliases},
                       "files": [os.path.relpath(path, g.REPO), os.path.relpath(bpath, g.REPO)]}
+
+
+def is_uni_encoder(model_dir):
+    """Uni-encoder span or token GLiNER folders (the reference covers only these)."""
+    p = os.path.join(model_dir, "gliner_config.json")
+    if not os.path.exists(p):
+        return False
+    with open(p) as f:
+        c = json.load(f)
+    return not c.get("labels_encoder") and not c.get("relations_layer") and not c.get("labels_decoder")
 
 
 def main():
@@ -254,15 +270,28 @@ def main():
     corpus = corpora.corpus_texts(os.path.join(a.shared, "data"))
     if a.limit:
         corpus = corpus[:a.limit]
-    names = a.fixtures or sorted(d for d in os.listdir(a.models)
-                                 if os.path.exists(os.path.join(a.models, d, "gliner_config.json")))
+    names = a.fixtures or sorted(d for d in os.listdir(a.models) if is_uni_encoder(os.path.join(a.models, d)))
     os.makedirs(a.out, exist_ok=True)
     stats = {}
+    # Fixtures with byte-identical checkpoints (same weights, other ONNX layout)
+    # share the golden of the first one.
+    groups = {}
     for name in names:
         fx = Fixture(os.path.join(a.models, name))
+        with open(fx.checkpoint, "rb") as f:
+            h = hashlib.sha256(f.read()).hexdigest()
+        groups.setdefault(h, []).append(fx)
+    for fxs in groups.values():
+        fx, aliases = fxs[0], fxs[1:]
         texts = [{"id": i, "text": t} for i, t in corpus] + corpora.edge_cases(corpus, fx.cfg.max_len)
-        run_fixture(fx, texts, a.out, stats, a.ort_check)
-        print(json.dumps({name: stats[name]}), flush=True)
+        run_fixture(fx, texts, a.out, stats, a.ort_check, aliases)
+        for al in aliases:
+            if al.cfg.__dict__ != fx.cfg.__dict__:
+                raise RuntimeError(f"{al.name} shares weights with {fx.name} but not its config")
+            chk = stats[fx.name]["aliases"][al.name]
+            if chk.get("entity_lists_differing") != 0:
+                raise RuntimeError(f"{al.name}: ONNX Runtime entities differ from {fx.name}'s golden: {chk}")
+        print(json.dumps({fx.name: stats[fx.name]}), flush=True)
     sp = os.path.join(a.out, "stats.json")
     old = {}
     if os.path.exists(sp):

@@ -543,6 +543,7 @@ func parseBPE(o *obj) (*bpe, error) {
 		fuseUnk:    o.boolean("fuse_unk", false),
 		byteFB:     o.boolean("byte_fallback", false),
 		ignoreMrg:  o.boolean("ignore_merges", false),
+		cache:      newTokenCache(),
 	}
 	m.strs = make([]string, maxID(vocab)+1)
 	for tok, id := range vocab {

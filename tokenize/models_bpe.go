@@ -18,6 +18,7 @@ type bpe struct {
 	byteFB     bool
 	ignoreMrg  bool
 	byteIDs    [256]int32
+	cache      *tokenCache
 }
 
 type bpeMerge struct {
@@ -68,6 +69,15 @@ func (m *bpe) tokenize(ws *workspace, dst []token, b []byte) []token {
 			return append(dst, token{id: id, s: 0, e: int32(len(b)), str: m.strs[id]})
 		}
 	}
+	if len(b) <= maxCachedLen {
+		if toks, ok := m.cache.get(b); ok {
+			for _, t := range toks {
+				dst = append(dst, token{id: t.id, s: t.s, e: t.e, str: m.strs[t.id]})
+			}
+			return dst
+		}
+	}
+	first := len(dst)
 	sc := &ws.bpe
 	syms := m.initialSymbols(sc, b)
 	syms = m.mergeAll(sc, syms)
@@ -78,6 +88,9 @@ func (m *bpe) tokenize(ws *workspace, dst []token, b []byte) []token {
 		}
 		dst = append(dst, token{id: s.id, s: off, e: off + s.n, str: m.strs[s.id]})
 		off += s.n
+	}
+	if len(b) <= maxCachedLen {
+		m.cache.put(b, dst[first:])
 	}
 	return dst
 }

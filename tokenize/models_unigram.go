@@ -18,6 +18,7 @@ type unigram struct {
 	fuseUnk  bool
 	byteFB   bool
 	byteIDs  [256]int32 // ids of <0xXX> for byte_fallback, -1 when absent
+	cache    *tokenCache
 }
 
 const unkPenalty = 10.0
@@ -33,6 +34,30 @@ func (m *unigram) tokenize(ws *workspace, dst []token, b []byte) []token {
 	if len(b) == 0 {
 		return dst
 	}
+	if len(b) > maxCachedLen {
+		return m.viterbi(ws, dst, b)
+	}
+	if toks, ok := m.cache.get(b); ok {
+		for _, t := range toks {
+			dst = append(dst, m.cachedToken(t, b))
+		}
+		return dst
+	}
+	first := len(dst)
+	dst = m.viterbi(ws, dst, b)
+	m.cache.put(b, dst[first:])
+	return dst
+}
+
+func (m *unigram) cachedToken(t cachedToken, b []byte) token {
+	if t.id == m.unkID {
+		return token{id: t.id, s: t.s, e: t.e, str: string(b[t.s:t.e])}
+	}
+	return token{id: t.id, s: t.s, e: t.e, str: m.pieces[t.id]}
+}
+
+// viterbi is Unigram::encode_optimized followed by Unigram::tokenize.
+func (m *unigram) viterbi(ws *workspace, dst []token, b []byte) []token {
 	nodes := ws.uni[:0]
 	for i := 0; i <= len(b); i++ {
 		nodes = append(nodes, uniNode{start: -1})
@@ -147,7 +172,7 @@ func (m *unigram) tokenID(s string) (int, bool) {
 
 func newUnigram(pieces []string, scores []float64, unkID int, byteFB bool) *unigram {
 	m := &unigram{pieces: pieces, scores: scores, byID: make(map[string]int32, len(pieces)),
-		unkID: int32(unkID), fuseUnk: true, byteFB: byteFB}
+		unkID: int32(unkID), fuseUnk: true, byteFB: byteFB, cache: newTokenCache()}
 	minScore := math.Inf(1)
 	for id, p := range pieces {
 		m.byID[p] = int32(id) // the last duplicate wins, as in Rust

@@ -10,10 +10,16 @@ import (
 // table keyed by (node, byte); the root's children in a direct table.
 type byteTrie struct {
 	root  [256]int32 // child of the root by byte, or -1
-	keys  []uint32   // node<<8 | byte, plus 1 (0 marks an empty slot)
-	kids  []int32    // child node of keys[i]
+	slots []trieSlot
 	shift uint       // 32 - log2(len(keys))
 	value []int32    // id of the key ending at node, or -1
+}
+
+// trieSlot is one transition: key is node<<8 | byte, plus 1 (0 marks an
+// empty slot).
+type trieSlot struct {
+	key uint32
+	kid int32
 }
 
 const maxTrieNodes = 1<<24 - 1
@@ -65,9 +71,8 @@ func buildTrie(ids map[string]int32) (byteTrie, bool) {
 		t.value[path[len(k)-1]] = ids[k]
 		prev = k
 	}
-	size := 1 << max(4, bits.Len(uint(2*len(edges))))
-	t.keys = make([]uint32, size)
-	t.kids = make([]int32, size)
+	size := 1 << max(4, bits.Len(uint(len(edges)+len(edges)/2)))
+	t.slots = make([]trieSlot, size)
 	t.shift = uint(32 - bits.Len(uint(size-1)))
 	for _, e := range edges {
 		if e.from == 0 {
@@ -76,10 +81,10 @@ func buildTrie(ids map[string]int32) (byteTrie, bool) {
 		}
 		k := uint32(e.from)<<8 | uint32(e.c) + 1
 		i := (k * 0x9E3779B1) >> t.shift
-		for t.keys[i] != 0 {
+		for t.slots[i].key != 0 {
 			i = (i + 1) & uint32(size-1)
 		}
-		t.keys[i], t.kids[i] = k, e.to
+		t.slots[i] = trieSlot{k, e.to}
 	}
 	return t, true
 }
@@ -90,11 +95,11 @@ func (t *byteTrie) child(s int32, c byte) int32 {
 		return t.root[c]
 	}
 	k := uint32(s)<<8 | uint32(c) + 1
-	mask := uint32(len(t.keys) - 1)
+	mask := uint32(len(t.slots) - 1)
 	for i := (k * 0x9E3779B1) >> t.shift; ; i = (i + 1) & mask {
-		switch t.keys[i] {
+		switch sl := t.slots[i]; sl.key {
 		case k:
-			return t.kids[i]
+			return sl.kid
 		case 0:
 			return -1
 		}

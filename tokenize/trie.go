@@ -11,8 +11,8 @@ import (
 type byteTrie struct {
 	root  [256]int32 // child of the root by byte, or -1
 	slots []trieSlot
-	shift uint       // 32 - log2(len(keys))
-	value []int32    // id of the key ending at node, or -1
+	shift uint    // 32 - log2(len(keys))
+	value []int32 // id of the key ending at node, or -1
 }
 
 // trieSlot is one transition: key is node<<8 | byte, plus 1 (0 marks an

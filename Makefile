@@ -1,0 +1,63 @@
+# Make targets. The two commands the README promises:
+#   make demo   - extract entities from an example biomedical text with the built-in model
+#   make test   - the whole test suite (installs what it needs first)
+GO        ?= go
+GOTEST    ?= $(GO) test
+TESTFLAGS ?= -timeout 25m
+
+.PHONY: all demo test deps deps-run vet test-nocgo fuzz bench fixtures goldens train-default
+
+all: test
+
+## deps-run: what running the library needs (ONNX Runtime shared library).
+deps-run:
+	scripts/setup-ort.sh
+
+## deps: everything the tests need (ONNX Runtime, Debian python packages, node oracles, chromium).
+deps: deps-run
+	scripts/setup-python.sh
+	scripts/setup-node.sh
+	@if [ -x scripts/setup-gliner-js.sh ]; then scripts/setup-gliner-js.sh; fi
+	@if [ -x scripts/setup-chromium.sh ]; then scripts/setup-chromium.sh; fi
+
+## demo: run extraction on the built-in model with an example text.
+demo: deps-run
+	$(GO) run ./cmd/gliner extract --labels "disease,chemical,gene" < examples/quickstart.txt
+
+## vet: go vet, also with the optional daulet backend's build tag.
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags daulet ./tokenize/
+
+## test-nocgo: span and tokenize build and test without cgo.
+test-nocgo:
+	CGO_ENABLED=0 $(GO) vet ./span/... ./tokenize/...
+
+## test: the whole suite.
+test: deps vet test-nocgo
+	$(GOTEST) $(TESTFLAGS) ./...
+
+## fuzz: run every fuzz target briefly (FUZZTIME each).
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in ./tokenize ./span; do \
+	  for f in $$($(GO) test -list 'Fuzz.*' $$pkg | grep ^Fuzz); do \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## bench: benchmarks of the hot paths.
+bench: deps
+	$(GOTEST) -run '^$$' -bench . -benchmem ./tokenize/ ./span/ ./gliner/
+
+## fixtures: regenerate the fixture models (minutes; needs python3-torch).
+fixtures:
+	/usr/bin/python3 testdata/models/gen_fixtures.py
+
+## goldens: regenerate the golden outputs of the Python reference.
+goldens:
+	scripts/gen_goldens.sh
+
+## train-default: train the built-in model from the shared corpora (up to 90 minutes).
+train-default:
+	/usr/bin/python3 -m tools.train.train --preset default

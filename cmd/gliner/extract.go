@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -40,6 +41,7 @@ Flags:
 // extractFlags are the flags of gliner extract.
 type extractFlags struct {
 	model, labels, labelThresholds, offsets string
+	labelCache                              string
 	threshold                               float64
 	nested, multiLabel                      bool
 	batch                                   int
@@ -57,6 +59,7 @@ func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.multiLabel, "multi-label", false, "allow several labels on one span")
 	fs.StringVar(&f.offsets, "offsets", "runes", "offset unit: runes (code points), bytes or utf16")
 	fs.IntVar(&f.batch, "batch", 8, "texts per model call")
+	fs.StringVar(&f.labelCache, "label-cache", defaultLabelCacheDir(), "bi-encoder models: folder keeping label embeddings across runs (\"\" = none)")
 	fs.Usage = func() { fmt.Fprint(stderr, extractHelp); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -81,7 +84,11 @@ func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	m, err := openModel(f.model)
+	var mopts []gliner.Option
+	if f.labelCache != "" {
+		mopts = append(mopts, gliner.WithLabelCache(f.labelCache))
+	}
+	m, err := openModel(f.model, mopts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "gliner extract: %v\n", err)
 		return exitRuntime
@@ -120,6 +127,16 @@ func (f *extractFlags) extractOptions() ([]gliner.ExtractOption, error) {
 		opts = append(opts, gliner.WithLabelThreshold(strings.TrimSpace(kv[:i]), t))
 	}
 	return opts, nil
+}
+
+// defaultLabelCacheDir is where gliner extract keeps the label embeddings of
+// bi-encoder models: the user's cache folder, or none if there is none.
+func defaultLabelCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "gliner", "labels")
 }
 
 // splitList splits a comma-separated flag value, trimming spaces and

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -243,12 +244,12 @@ func compileOnig(pat string) (*regexp.Regexp, error) {
 			case 'd':
 				cls = `\p{Nd}`
 			case 'w':
-				cls = `\p{L}\p{M}\p{N}\p{Pc}`
+				cls = onigWordClass
 			case 'S', 'D', 'W':
 				if inClass {
 					return nil, fmt.Errorf("negated class \\%c inside brackets", d)
 				}
-				neg := map[byte]string{'S': `\t-\r\x{85}\p{Z}`, 'D': `\p{Nd}`, 'W': `\p{L}\p{M}\p{N}\p{Pc}`}[d]
+				neg := map[byte]string{'S': `\t-\r\x{85}\p{Z}`, 'D': `\p{Nd}`, 'W': onigWordClass + onigWordExtra}[d]
 				sb.WriteString("[^" + neg + "]")
 				continue
 			case 'b', 'B', 'h', 'H', 'R', 'X', 'K', 'G', 'Z', 'k', 'g':
@@ -261,9 +262,12 @@ func compileOnig(pat string) (*regexp.Regexp, error) {
 				sb.WriteByte(d)
 				continue
 			}
-			if inClass {
+			switch {
+			case inClass:
 				sb.WriteString(cls)
-			} else {
+			case d == 'w':
+				sb.WriteString("[" + cls + onigWordExtra + "]")
+			default:
 				sb.WriteString("[" + cls + "]")
 			}
 			continue
@@ -295,6 +299,30 @@ func compileOnig(pat string) (*regexp.Regexp, error) {
 	}
 	return regexp.Compile(sb.String())
 }
+
+// onigWordClass is the body of a character class matching \w inside a
+// bracket expression of Oniguruma as the Rust tokenizers build it: Alphabetic
+// (L, Nl, Other_Alphabetic), M, Nd and Pc. Outside brackets \w also matches
+// the Latin-1 digits and fractions ² ³ ¹ ¼ ½ ¾ (onigWordExtra). Both were
+// established by probing every code point through the Rust library; neither
+// includes the joiners U+200C and U+200D.
+var onigWordClass = func() string {
+	var sb strings.Builder
+	sb.WriteString(`\p{L}\p{Nl}\p{M}\p{Nd}\p{Pc}`)
+	for _, r16 := range unicode.Other_Alphabetic.R16 {
+		for c := rune(r16.Lo); c <= rune(r16.Hi); c += rune(r16.Stride) {
+			fmt.Fprintf(&sb, `\x{%X}`, c)
+		}
+	}
+	for _, r32 := range unicode.Other_Alphabetic.R32 {
+		for c := rune(r32.Lo); c <= rune(r32.Hi); c += rune(r32.Stride) {
+			fmt.Fprintf(&sb, `\x{%X}`, c)
+		}
+	}
+	return sb.String()
+}()
+
+const onigWordExtra = `\x{B2}\x{B3}\x{B9}\x{BC}-\x{BE}`
 
 func parsePreTokenizer(path string, raw json.RawMessage) (preTokenizer, error) {
 	o, err := parseObj(path, raw)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"slices"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -336,9 +337,11 @@ func (lowercaseNormalizer) normalize(ws *workspace, p *piece) { lowercasePiece(w
 
 type stripAccentsNormalizer struct{}
 
+// normalize removes combining marks (general category M, the
+// is_combining_mark of the Rust normalizer; BertNormalizer removes only Mn).
 func (stripAccentsNormalizer) normalize(ws *workspace, p *piece) {
 	if !isASCII(p.b) {
-		filterPiece(ws, p, func(r rune) bool { return !isMn(r) })
+		filterPiece(ws, p, func(r rune) bool { return r < 0x300 || !unicode.IsMark(r) })
 	}
 }
 

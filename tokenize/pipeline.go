@@ -172,10 +172,12 @@ func (p *Pipeline) EncodeTo(dst *Encoding, text string, addSpecial bool) {
 	dst.reset()
 	ws := getWorkspace()
 	p.encodeSequence(ws, dst, text, -1)
-	putWorkspace(ws)
 	if p.post != nil {
-		p.post.process(dst, addSpecial)
+		ws.src = offsetSource{text: text}
+		p.post.process(dst, addSpecial, &ws.src)
+		ws.src = offsetSource{}
 	}
+	putWorkspace(ws)
 }
 
 // EncodeWordsTo is [Pipeline.EncodeWords] writing into dst, see
@@ -187,10 +189,15 @@ func (p *Pipeline) EncodeWordsTo(dst *Encoding, words []string, addSpecial bool)
 		ws.ar.reset()
 		p.encodeSequence(ws, dst, w, i)
 	}
-	putWorkspace(ws)
 	if p.post != nil {
-		p.post.process(dst, addSpecial)
+		ws.src = offsetSource{words: words}
+		if words == nil {
+			ws.src.words = []string{}
+		}
+		p.post.process(dst, addSpecial, &ws.src)
+		ws.src = offsetSource{}
 	}
+	putWorkspace(ws)
 }
 
 func (e *Encoding) reset() {

@@ -3,12 +3,30 @@ package tokenize
 import (
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 )
 
 // postProcessor adds special tokens around a single sequence and may adjust
 // offsets.
 type postProcessor interface {
-	process(e *Encoding, addSpecial bool)
+	process(e *Encoding, addSpecial bool, src *offsetSource)
+}
+
+// offsetSource gives the string a token's offsets index: the text, or the
+// token's word for pre-split words.
+type offsetSource struct {
+	text  string
+	words []string
+}
+
+func (s *offsetSource) of(e *Encoding, i int) string {
+	if s.words == nil {
+		return s.text
+	}
+	if w := e.WordIDs[i]; w >= 0 && w < len(s.words) {
+		return s.words[w]
+	}
+	return ""
 }
 
 // templatePiece is one element of a TemplateProcessing "single" template:
@@ -41,7 +59,7 @@ func newTemplate(single []templatePiece) *templateProcessor {
 	return t
 }
 
-func (t *templateProcessor) process(e *Encoding, addSpecial bool) {
+func (t *templateProcessor) process(e *Encoding, addSpecial bool, _ *offsetSource) {
 	if !addSpecial {
 		return
 	}
@@ -125,30 +143,30 @@ type wrapProcessor struct {
 	tmpl           *templateProcessor
 }
 
-func (w *wrapProcessor) process(e *Encoding, addSpecial bool) {
+func (w *wrapProcessor) process(e *Encoding, addSpecial bool, src *offsetSource) {
 	if w.trim {
-		trimOffsets(e, w.addPrefixSpace)
+		trimOffsets(e, w.addPrefixSpace, src)
 	}
 	if !addSpecial {
 		return
 	}
-	w.tmpl.process(e, true)
+	w.tmpl.process(e, true, src)
 }
 
 // byteLevelProcessor trims the offsets of byte-level tokens.
 type byteLevelProcessor struct{ trim, addPrefixSpace bool }
 
-func (b *byteLevelProcessor) process(e *Encoding, addSpecial bool) {
+func (b *byteLevelProcessor) process(e *Encoding, addSpecial bool, src *offsetSource) {
 	if b.trim {
-		trimOffsets(e, b.addPrefixSpace)
+		trimOffsets(e, b.addPrefixSpace, src)
 	}
 }
 
 type sequenceProcessor []postProcessor
 
-func (s sequenceProcessor) process(e *Encoding, addSpecial bool) {
+func (s sequenceProcessor) process(e *Encoding, addSpecial bool, src *offsetSource) {
 	for _, p := range s {
-		p.process(e, addSpecial)
+		p.process(e, addSpecial, src)
 	}
 }
 
@@ -157,38 +175,58 @@ const gptSpace = 'Ġ'
 
 // trimOffsets is the byte-level process_offsets: leading and trailing spaces
 // of a token (Ġ or whitespace) are removed from its offsets, except the one
-// space added by add_prefix_space in front of a first token.
-func trimOffsets(e *Encoding, addPrefixSpace bool) {
+// space added by add_prefix_space in front of a first token. The Rust
+// library trims character offsets, so the byte offsets move by characters
+// of the source string.
+func trimOffsets(e *Encoding, addPrefixSpace bool, src *offsetSource) {
 	for i, tok := range e.Tokens {
-		rs := []rune(tok)
 		lead, trail := 0, 0
-		for _, r := range rs {
+		for _, r := range tok {
 			if r != gptSpace && !isWhitespace(r) {
 				break
 			}
 			lead++
 		}
-		for k := len(rs) - 1; k >= 0; k-- {
-			if rs[k] != gptSpace && !isWhitespace(rs[k]) {
+		for k := len(tok); k > 0; {
+			r, n := utf8.DecodeLastRuneInString(tok[:k])
+			if r != gptSpace && !isWhitespace(r) {
 				break
 			}
 			trail++
+			k -= n
 		}
 		if lead == 0 && trail == 0 {
 			continue
 		}
 		o := &e.Offsets[i]
+		s := src.of(e, i)
 		if lead > 0 {
 			isFirst := i == 0 || o.Start == 0
 			if isFirst && addPrefixSpace && lead == 1 {
 				lead = 0
 			}
-			o.Start = min(o.Start+lead, o.End)
+			start := o.Start
+			for k := 0; k < lead && start < len(s); k++ {
+				start += charLenString(s, start)
+			}
+			o.Start = min(start, o.End)
 		}
-		if trail > 0 && o.End >= trail {
-			o.End = max(o.End-trail, o.Start)
+		if trail > 0 {
+			end, k := o.End, 0
+			for ; k < trail && end > 0 && end <= len(s); k++ {
+				_, n := utf8.DecodeLastRuneInString(s[:end])
+				end -= n
+			}
+			if k == trail {
+				o.End = max(end, o.Start)
+			}
 		}
 	}
+}
+
+func charLenString(s string, i int) int {
+	_, n := utf8.DecodeRuneInString(s[i:])
+	return n
 }
 
 func parsePostProcessor(path string, raw json.RawMessage, tokenID func(string) (int, bool)) (postProcessor, error) {

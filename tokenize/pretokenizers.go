@@ -215,11 +215,11 @@ func (whitespacePreTokenizer) split(ws *workspace, p piece, dst []piece) []piece
 			i += n
 			continue
 		}
-		word := isOnigWord(r)
+		word := isWhitespaceWord(r)
 		j := i + n
 		for j < len(b) {
 			r2, n2 := utf8.DecodeRune(b[j:])
-			if isWhitespace(r2) || isOnigWord(r2) != word {
+			if isWhitespace(r2) || isWhitespaceWord(r2) != word {
 				break
 			}
 			j += n2

@@ -106,11 +106,8 @@ func toLowerRunes(dst []rune, r rune) []rune {
 	return append(dst, unicode.ToLower(r))
 }
 
-// isOnigWord is \w of Oniguruma in Unicode mode (the regex engine of the
-// Rust tokenizers' pre-tokenizers): general category L, M, N or Pc.
-func isOnigWord(r rune) bool {
-	if r < 0x80 {
-		return r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
-	}
-	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsNumber(r) || unicode.Is(unicode.Pc, r)
-}
+// isWhitespaceWord is the word class of the Whitespace pre-tokenizer
+// (\w+|[^\w\s]+). Probing every code point through the Rust library
+// shows it equals the regex crate's \w (isRegexWord), up to characters
+// assigned after the Unicode version of Go's tables.
+func isWhitespaceWord(r rune) bool { return isRegexWord(r) }

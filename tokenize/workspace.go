@@ -15,6 +15,7 @@ type workspace struct {
 	segs   []seg
 	segs2  []seg
 	toks   []token
+	src    offsetSource
 	// per-model scratch
 	uni []uniNode
 	bpe bpeScratch

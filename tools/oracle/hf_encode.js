@@ -15,7 +15,7 @@
 // never truncates or pads. The binding has no is_split_into_words, so words
 // are encoded exactly as the Rust library does it internally
 // (TokenizerImpl::encode_single_sequence with InputSequence::PreTokenized):
-// each word as its own sequence without special tokens, the encodings merged
+// each word as its own sequence without post-processing, the encodings merged
 // without growing offsets, then post-processed; the word id of every token is
 // the index of its word.
 'use strict';
@@ -27,6 +27,14 @@ async function main() {
   const tok = Tokenizer.fromFile(process.argv[2]);
   tok.disableTruncation();
   tok.disablePadding();
+  // Words are encoded like encode_single_sequence does: no post-processing
+  // per word (a post-processor may change offsets even without special
+  // tokens), only once on the merged encoding.
+  const doc = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  doc.post_processor = null;
+  doc.truncation = null;
+  doc.padding = null;
+  raw = Tokenizer.fromString(JSON.stringify(doc));
   const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
   const recs = [];
   for await (const line of rl) {
@@ -55,6 +63,7 @@ function dump(enc, wordIds) {
 }
 
 const wordCache = new Map();
+let raw; // the tokenizer without post-processor
 
 async function encodeChunk(tok, chunk) {
   const results = new Array(chunk.length);
@@ -79,7 +88,7 @@ async function encodeChunk(tok, chunk) {
     }
   });
   if (fresh.length) {
-    const encs = await tok.encodeBatch(fresh, { addSpecialTokens: false });
+    const encs = await raw.encodeBatch(fresh, { addSpecialTokens: false });
     fresh.forEach((w, j) => { wordCache.set(w, { enc: encs[j], len: encs[j].getLength() }); });
   }
   for (let k = 0; k < chunk.length; k++) {

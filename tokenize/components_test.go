@@ -1,0 +1,258 @@
+package tokenize
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gliner-go/gliner/internal/testenv"
+)
+
+// componentVariant is a tokenizer.json derived from a real one by replacing
+// some of its sections, to test components the three real tokenizers do not
+// use against the Rust library.
+type componentVariant struct {
+	name string
+	base string         // "bert", "deberta" or "bpe"
+	set  map[string]any // top-level sections to replace
+}
+
+func jsonRaw(s string) json.RawMessage { return json.RawMessage(s) }
+
+func componentVariants() []componentVariant {
+	wp := "bert"
+	return []componentVariant{
+		{"nfc-whitespace", wp, map[string]any{"normalizer": jsonRaw(`{"type":"NFC"}`), "pre_tokenizer": jsonRaw(`{"type":"Whitespace"}`)}},
+		{"nfd-whitespacesplit", wp, map[string]any{"normalizer": jsonRaw(`{"type":"NFD"}`), "pre_tokenizer": jsonRaw(`{"type":"WhitespaceSplit"}`)}},
+		{"nfkc-lower-punct", wp, map[string]any{"normalizer": jsonRaw(`{"type":"Sequence","normalizers":[{"type":"NFKC"},{"type":"Lowercase"}]}`),
+			"pre_tokenizer": jsonRaw(`{"type":"Sequence","pretokenizers":[{"type":"WhitespaceSplit"},{"type":"Punctuation","behavior":"Isolated"}]}`)}},
+		{"nfkd-strip-accents-digits", wp, map[string]any{"normalizer": jsonRaw(`{"type":"Sequence","normalizers":[{"type":"NFKD"},{"type":"StripAccents"},{"type":"Lowercase"}]}`),
+			"pre_tokenizer": jsonRaw(`{"type":"Sequence","pretokenizers":[{"type":"Whitespace"},{"type":"Digits","individual_digits":true}]}`)}},
+		{"replace-strip-prepend", wp, map[string]any{"normalizer": jsonRaw(`{"type":"Sequence","normalizers":[{"type":"Replace","pattern":{"String":"a"},"content":"xy"},{"type":"Replace","pattern":{"Regex":"\\s+"},"content":" "},{"type":"Strip","strip_left":true,"strip_right":false},{"type":"Prepend","prepend":"##"},{"type":"Lowercase"}]}`),
+			"pre_tokenizer": jsonRaw(`{"type":"Sequence","pretokenizers":[{"type":"Digits","individual_digits":false},{"type":"Punctuation","behavior":"MergedWithPrevious"},{"type":"WhitespaceSplit"}]}`)}},
+		{"split-behaviors", wp, map[string]any{"normalizer": jsonRaw(`{"type":"Lowercase"}`),
+			"pre_tokenizer": jsonRaw(`{"type":"Sequence","pretokenizers":[{"type":"Split","pattern":{"String":" "},"behavior":"Removed","invert":false},{"type":"Split","pattern":{"Regex":"[0-9]+"},"behavior":"MergedWithNext","invert":false},{"type":"Split","pattern":{"String":"-"},"behavior":"Contiguous","invert":false},{"type":"Punctuation","behavior":"MergedWithNext"}]}`)}},
+		{"split-invert", wp, map[string]any{"normalizer": jsonRaw(`{"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":false,"strip_accents":false,"lowercase":true}`),
+			"pre_tokenizer": jsonRaw(`{"type":"Split","pattern":{"Regex":"\\w+|[^\\w\\s]+"},"behavior":"Removed","invert":true}`)}},
+		{"bert-processing", wp, map[string]any{"post_processor": jsonRaw(`{"type":"BertProcessing","sep":["[SEP]",102],"cls":["[CLS]",101]}`),
+			"normalizer": jsonRaw(`{"type":"BertNormalizer","clean_text":false,"handle_chinese_chars":true,"strip_accents":true,"lowercase":false}`)}},
+		{"metaspace-first-unsplit", "deberta", map[string]any{"pre_tokenizer": jsonRaw(`{"type":"Metaspace","replacement":"▁","prepend_scheme":"first","split":false}`)}},
+		{"metaspace-never-punct", "deberta", map[string]any{"pre_tokenizer": jsonRaw(`{"type":"Sequence","pretokenizers":[{"type":"Punctuation","behavior":"Isolated"},{"type":"Metaspace","replacement":"▁","prepend_scheme":"never","split":true}]}`),
+			"normalizer": jsonRaw(`{"type":"Sequence","normalizers":[{"type":"Lowercase"},{"type":"Strip","strip_left":true,"strip_right":true},{"type":"Replace","pattern":{"Regex":" {2,}"},"content":" "}]}`)}},
+		{"metaspace-legacy", "deberta", map[string]any{"pre_tokenizer": jsonRaw(`{"type":"Metaspace","replacement":"▁","add_prefix_space":true}`)}},
+		{"added-token-flags", "deberta", map[string]any{"added_tokens_extra": []map[string]any{
+			{"id": 128004, "content": "<<ENT>>", "single_word": false, "lstrip": true, "rstrip": true, "normalized": false, "special": true},
+			{"id": 128005, "content": "cancer", "single_word": true, "lstrip": false, "rstrip": false, "normalized": true, "special": false},
+			{"id": 128006, "content": " ab", "single_word": false, "lstrip": false, "rstrip": true, "normalized": false, "special": false},
+			{"id": 128007, "content": "ß", "single_word": true, "lstrip": true, "rstrip": false, "normalized": true, "special": true},
+		}}},
+		{"bpe-bytelevel", "bpe", nil},
+		{"bpe-bytelevel-noprefix", "bpe", map[string]any{
+			"pre_tokenizer":  jsonRaw(`{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":true,"use_regex":true}`),
+			"post_processor": jsonRaw(`{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":true,"use_regex":true}`)}},
+		{"bpe-roberta", "bpe", map[string]any{
+			"post_processor": jsonRaw(`{"type":"RobertaProcessing","sep":["</s>",2],"cls":["<s>",0],"trim_offsets":true,"add_prefix_space":true}`)}},
+		{"bpe-template-noregex", "bpe", map[string]any{
+			"pre_tokenizer":  jsonRaw(`{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":false,"use_regex":false}`),
+			"post_processor": jsonRaw(`{"type":"Sequence","processors":[{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":false,"use_regex":true},{"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"<s>","type_id":0}},{"Sequence":{"id":"A","type_id":0}},{"SpecialToken":{"id":"</s>","type_id":0}}],"pair":[],"special_tokens":{"<s>":{"id":"<s>","ids":[0],"tokens":["<s>"]},"</s>":{"id":"</s>","ids":[2],"tokens":["</s>"]}}}]}`)}},
+	}
+}
+
+// TestComponentsParity compares tokenizer.json variants exercising the
+// remaining components with the Rust library, on the adversarial set and a
+// sample of the corpora.
+func TestComponentsParity(t *testing.T) {
+	all := parityCorpus(t)
+	var inputs []parityInput
+	for i, in := range all {
+		// Every 40th corpus input plus all adversarial ones (at the end).
+		if i%40 == 0 || i >= len(all)-3000 {
+			inputs = append(inputs, in)
+		}
+	}
+	bases := map[string]func(testing.TB) string{
+		"bert":    func(tb testing.TB) string { return testenv.DataFile(tb, "tokenizers/bert-base-uncased.tokenizer.json") },
+		"deberta": debertaTokenizerJSON,
+		"bpe":     func(tb testing.TB) string { return toyBPETokenizerJSON(tb, all) },
+	}
+	for _, v := range componentVariants() {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			path := writeVariant(t, bases[v.base](t), v.set)
+			p, err := NewFromFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			diffs, tokens := 0, 0
+			var e Encoding
+			streamHFOracle(t, path, inputs, func(i int, want *oracleEncoding) {
+				in := inputs[i]
+				if in.isWords {
+					p.EncodeWordsTo(&e, in.words, !in.noSpec)
+				} else {
+					p.EncodeTo(&e, in.text, !in.noSpec)
+				}
+				tokens += e.Len()
+				if d := compareEncoding(in, e, *want); d != "" {
+					diffs++
+					if diffs <= 5 {
+						what := fmt.Sprintf("text %q", in.text)
+						if in.isWords {
+							what = fmt.Sprintf("words %q", in.words)
+						}
+						t.Errorf("%s (special %v): %s", trimForLog(what), !in.noSpec, d)
+					}
+				}
+			})
+			t.Logf("%s: compared %d inputs, %d tokens, %d differences", v.name, len(inputs), tokens, diffs)
+		})
+	}
+}
+
+// writeVariant writes base with the given top-level sections replaced;
+// "added_tokens_extra" appends to added_tokens.
+func writeVariant(tb testing.TB, base string, set map[string]any) string {
+	tb.Helper()
+	data, err := os.ReadFile(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		tb.Fatal(err)
+	}
+	for k, v := range set {
+		if k == "added_tokens_extra" {
+			var added []any
+			json.Unmarshal(doc["added_tokens"], &added)
+			for _, x := range v.([]map[string]any) {
+				added = append(added, x)
+			}
+			b, _ := json.Marshal(added)
+			doc["added_tokens"] = b
+			continue
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		doc[k] = b
+	}
+	out, _ := json.Marshal(doc)
+	path := filepath.Join(tb.TempDir(), "tokenizer.json")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// toyBPETokenizerJSON trains a small byte-level BPE (GPT-2 style: 256 byte
+// characters, then the most frequent pairs) on corpus texts and returns a
+// RoBERTa-like tokenizer.json for it.
+func toyBPETokenizerJSON(tb testing.TB, inputs []parityInput) string {
+	tb.Helper()
+	// Word frequencies over byte-level pre-tokenized corpus texts.
+	freq := map[string]int{}
+	for i, in := range inputs {
+		if in.isWords || i%7 != 0 {
+			continue
+		}
+		for _, g := range gpt2Segs(nil, []byte(" "+in.text)) {
+			var sb strings.Builder
+			for _, c := range []byte(" " + in.text)[g.s:g.e] {
+				sb.WriteRune(byteToRune[c])
+			}
+			freq[sb.String()]++
+		}
+	}
+	vocab := map[string]int{"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+	for b := 0; b < 256; b++ {
+		vocab[string(byteToRune[b])] = len(vocab)
+	}
+	words := make([][]string, 0, len(freq))
+	counts := make([]int, 0, len(freq))
+	keys := make([]string, 0, len(freq))
+	for w := range freq {
+		keys = append(keys, w)
+	}
+	sort.Strings(keys)
+	for _, w := range keys {
+		var syms []string
+		for _, r := range w {
+			syms = append(syms, string(r))
+		}
+		words = append(words, syms)
+		counts = append(counts, freq[w])
+	}
+	var merges [][2]string
+	for len(merges) < 400 {
+		pairs := map[[2]string]int{}
+		for i, syms := range words {
+			for k := 0; k+1 < len(syms); k++ {
+				pairs[[2]string{syms[k], syms[k+1]}] += counts[i]
+			}
+		}
+		var best [2]string
+		bestN := 0
+		for p, n := range pairs {
+			if n > bestN || n == bestN && (p[0]+" "+p[1]) < (best[0]+" "+best[1]) {
+				best, bestN = p, n
+			}
+		}
+		if bestN < 2 {
+			break
+		}
+		merges = append(merges, best)
+		if _, ok := vocab[best[0]+best[1]]; !ok {
+			vocab[best[0]+best[1]] = len(vocab)
+		}
+		for i, syms := range words {
+			var out []string
+			for k := 0; k < len(syms); k++ {
+				if k+1 < len(syms) && syms[k] == best[0] && syms[k+1] == best[1] {
+					out = append(out, best[0]+best[1])
+					k++
+				} else {
+					out = append(out, syms[k])
+				}
+			}
+			words[i] = out
+		}
+	}
+	mergeStrs := make([]string, len(merges))
+	for i, m := range merges {
+		mergeStrs[i] = m[0] + " " + m[1]
+	}
+	doc := map[string]any{
+		"version":    "1.0",
+		"truncation": nil,
+		"padding":    nil,
+		"added_tokens": []map[string]any{
+			{"id": 0, "content": "<s>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": true, "special": true},
+			{"id": 1, "content": "<pad>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": true, "special": true},
+			{"id": 2, "content": "</s>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": true, "special": true},
+			{"id": 3, "content": "<unk>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": true, "special": true},
+			{"id": len(vocab), "content": "<mask>", "single_word": false, "lstrip": true, "rstrip": false, "normalized": false, "special": true},
+		},
+		"normalizer":     nil,
+		"pre_tokenizer":  jsonRaw(`{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true}`),
+		"post_processor": jsonRaw(`{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true}`),
+		"decoder":        jsonRaw(`{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true}`),
+		"model": map[string]any{"type": "BPE", "dropout": nil, "unk_token": nil, "continuing_subword_prefix": nil,
+			"end_of_word_suffix": nil, "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
+			"vocab": vocab, "merges": mergeStrs},
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(tb.TempDir(), "bpe.tokenizer.json")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}

@@ -59,7 +59,7 @@ def find_checkpoint(model_dir: str) -> str:
 
 class Fixture:
     def __init__(self, model_dir: str, work_dir: str = None, checkpoint: str = None):
-        self.dir = model_dir
+        self.dir = os.path.abspath(model_dir)
         self.name = os.path.basename(os.path.normpath(model_dir))
         self.cfg = g.Config.load(os.path.join(model_dir, "gliner_config.json"))
         with open(os.path.join(model_dir, "gliner_config.json"), encoding="utf-8") as f:

@@ -42,7 +42,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gliner_ref as g  # noqa: E402
 from fixture import Fixture  # noqa: E402
 
-JS_SETTINGS = [("flat_0.5", True, False, 0.5), ("nested_0.5", False, False, 0.5), ("flat_multi_0.3", True, True, 0.3)]
+JS_SETTINGS = [("flat_0.5", True, False, 0.5), ("nested_0.5", False, False, 0.5), ("flat_multi_0.3", True, True, 0.3),
+               ("nested_0.3", False, False, 0.3)]
 SCORE_EPS = 1e-6  # |score difference| above this is listed as a difference
 
 CLASS_DOC = {
@@ -288,7 +289,7 @@ def main():
             max_torch_vs_ort = max(max_torch_vs_ort, diff)
 
             item = g.Prepared(text, words_all[:n_js], len(words_all))
-            rec = {"kind": "text", "id": jo["id"], "text": text, "tensor_classes": tclasses,
+            rec = {"kind": "text", "id": jo["id"], "tensor_classes": tclasses,
                    "torch_vs_ort_max_abs": diff, "entities": {}, "diffs": {}}
             for name, flat, multi, thr in JS_SETTINGS:
                 R = ref["entities"][name]
@@ -347,6 +348,7 @@ def main():
                     diffs.append({"kind": "emulation", "class": "UNEXPLAINED-emulation"})
                 rec["diffs"][name] = diffs
             if jo["id"] in keep_logits:
+                rec["text"] = text
                 rec["inputs"] = js_in
                 rec["logits"] = jo["logits"]
             dump(rec)

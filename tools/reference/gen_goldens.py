@@ -29,6 +29,7 @@ SETTINGS = [
     g.Setting("flat_0.5", 0.5, flat_ner=True, multi_label=False),
     g.Setting("nested_0.5", 0.5, flat_ner=False, multi_label=False),
     g.Setting("flat_multi_0.3", 0.3, flat_ner=True, multi_label=True),
+    g.Setting("nested_0.3", 0.3, flat_ner=False, multi_label=False),
     g.Setting("perlabel_flat", {"disease": 0.4, "chemical": 0.7, "gene": 0.5}, flat_ner=True, multi_label=False),
 ]
 # Texts whose full float32 logits are stored (first texts of each corpus + edge cases).

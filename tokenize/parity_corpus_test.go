@@ -78,6 +78,14 @@ func loadParityCorpus(dir string, short bool) ([]parityInput, error) {
 			add(text, strings.Fields(text))
 		}
 	}
+	return append(in, adversarialInputs()...), nil
+}
+
+// adversarialInputs returns the adversarial set as parity inputs: each text
+// as text and as whitespace-split words, with and without special tokens,
+// plus the word lists of adversarialWords.
+func adversarialInputs() []parityInput {
+	var in []parityInput
 	for _, text := range adversarialTexts() {
 		in = append(in,
 			parityInput{text: text},
@@ -88,7 +96,7 @@ func loadParityCorpus(dir string, short bool) ([]parityInput, error) {
 	for _, words := range adversarialWords() {
 		in = append(in, parityInput{words: words, isWords: true})
 	}
-	return in, nil
+	return in
 }
 
 // conllSentences returns the token lists of a token<TAB>tag file.

@@ -27,20 +27,21 @@ demo: deps-run
 ## vet: go vet, also with the optional daulet backend's build tag.
 vet:
 	$(GO) vet ./...
-	$(GO) vet -tags daulet ./tokenize/
+	scripts/vet-daulet.sh
 
 ## test-nocgo: span and tokenize build and test without cgo.
 test-nocgo:
-	CGO_ENABLED=0 $(GO) vet ./span/... ./tokenize/...
+	CGO_ENABLED=0 $(GO) vet ./span/... ./tokenize/... ./encoder/...
 
-## test: the whole suite.
+## test: the whole suite: vet, the no-cgo build, every fuzz target briefly, then all tests.
 test: deps vet test-nocgo
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 	$(GOTEST) $(TESTFLAGS) ./...
 
 ## fuzz: run every fuzz target briefly (FUZZTIME each).
 FUZZTIME ?= 10s
 fuzz:
-	@for pkg in ./tokenize ./span; do \
+	@for pkg in ./tokenize ./span ./encoder; do \
 	  for f in $$($(GO) test -list 'Fuzz.*' $$pkg | grep ^Fuzz); do \
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \

@@ -21,8 +21,9 @@ type Encoding struct {
 	WordIDs []int
 	// Offsets are byte offsets, see [Offset].
 	Offsets []Offset
-	// Special marks the tokens added by the post-processor and added tokens
-	// flagged special.
+	// Special marks the tokens added by the post-processor (Hugging Face's
+	// special_tokens_mask). Added tokens found in the text, special or not,
+	// are not marked, as in Hugging Face tokenizers.
 	Special []bool
 }
 

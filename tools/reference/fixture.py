@@ -50,6 +50,12 @@ def tokenizer_json_for(model_dir: str, work_dir: str) -> str:
 
 
 def find_checkpoint(model_dir: str) -> str:
+    fj = os.path.join(model_dir, "fixture.json")
+    if os.path.exists(fj):  # tools/train fixtures: "checkpoint" may point to a sibling folder's file
+        with open(fj, encoding="utf-8") as f:
+            rel = json.load(f).get("checkpoint")
+        if rel and os.path.exists(os.path.join(model_dir, rel)):
+            return os.path.normpath(os.path.join(model_dir, rel))
     for pat in ("torch_model.pt", "*.pt", "*.pth"):
         c = sorted(glob.glob(os.path.join(model_dir, pat)))
         if c:
@@ -77,13 +83,15 @@ class Fixture:
         self._infer = infer
         self.checkpoint = checkpoint or find_checkpoint(model_dir)
         self.model, self.ck = infer.load(self.checkpoint)
-        # Layout of the folder's model.onnx for token-level models.
-        self.token_layout = "3BWC" if self.ck.get("layout") == "old" else "BWC3"
+        # Layout of the checkpoint's torch output and of the folder's model.onnx (token-level models).
+        self.torch_layout = "3BWC" if self.ck.get("layout") == "old" else "BWC3"
+        onnx_layout = (self.raw_cfg.get("gliner_go_export") or {}).get("token_logits_layout") or self.ck.get("layout")
+        self.token_layout = "3BWC" if onnx_layout == "old" else "BWC3"
 
     def forward(self, batch: g.Batch) -> np.ndarray:
         """Logits: span [B,W,K,C]; token [B,W,C,3] (the >= 0.2.21 layout; an
         old-layout checkpoint's [3,B,W,C] output is permuted back)."""
         out = self._infer.forward(self.checkpoint, batch.feeds())
-        if self.cfg.token_level and self.token_layout == "3BWC":
+        if self.cfg.token_level and self.torch_layout == "3BWC":
             out = np.ascontiguousarray(np.transpose(out, (1, 2, 3, 0)))
         return out

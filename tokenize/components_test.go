@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gliner-go/gliner/internal/testenv"
@@ -50,7 +51,11 @@ func componentVariants() []componentVariant {
 			{"id": 128006, "content": " ab", "single_word": false, "lstrip": false, "rstrip": true, "normalized": false, "special": false},
 			{"id": 128007, "content": "ß", "single_word": true, "lstrip": true, "rstrip": false, "normalized": true, "special": true},
 		}}},
+		{"unigram-byte-fallback", "deberta", map[string]any{"model_set": map[string]any{"byte_fallback": true}}},
 		{"bpe-bytelevel", "bpe", nil},
+		{"bpe-chars-prefix-suffix-fallback", "bpechars", nil},
+		{"bpe-chars-fuse-unk", "bpechars", map[string]any{"model_set": map[string]any{"byte_fallback": false, "fuse_unk": true}}},
+		{"bpe-chars-ignore-merges", "bpechars", map[string]any{"model_set": map[string]any{"byte_fallback": false, "fuse_unk": false, "ignore_merges": true}}},
 		{"bpe-bytelevel-noprefix", "bpe", map[string]any{
 			"pre_tokenizer":  jsonRaw(`{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":true,"use_regex":true}`),
 			"post_processor": jsonRaw(`{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":true,"use_regex":true}`)}},
@@ -80,9 +85,10 @@ func TestComponentsParity(t *testing.T) {
 		}
 	}
 	bases := map[string]func(testing.TB) string{
-		"bert":    func(tb testing.TB) string { return testenv.DataFile(tb, "tokenizers/bert-base-uncased.tokenizer.json") },
-		"deberta": debertaTokenizerJSON,
-		"bpe":     func(tb testing.TB) string { return toyBPETokenizerJSON(tb, all) },
+		"bert":     func(tb testing.TB) string { return testenv.DataFile(tb, "tokenizers/bert-base-uncased.tokenizer.json") },
+		"deberta":  debertaTokenizerJSON,
+		"bpe":      onceFile(func(tb testing.TB) string { return toyBPETokenizerJSON(tb, all) }),
+		"bpechars": onceFile(func(tb testing.TB) string { return toyCharBPETokenizerJSON(tb, all) }),
 	}
 	for _, v := range componentVariants() {
 		t.Run(v.name, func(t *testing.T) {
@@ -118,6 +124,20 @@ func TestComponentsParity(t *testing.T) {
 	}
 }
 
+// onceFile memoizes a function that writes a file into a directory that
+// outlives the subtests.
+func onceFile(f func(testing.TB) string) func(testing.TB) string {
+	var once sync.Once
+	var path string
+	return func(tb testing.TB) string {
+		once.Do(func() { path = f(tb) })
+		if path == "" {
+			tb.Fatal("fixture failed in another subtest")
+		}
+		return path
+	}
+}
+
 // writeVariant writes base with the given top-level sections replaced;
 // "added_tokens_extra" appends to added_tokens.
 func writeVariant(tb testing.TB, base string, set map[string]any) string {
@@ -131,6 +151,16 @@ func writeVariant(tb testing.TB, base string, set map[string]any) string {
 		tb.Fatal(err)
 	}
 	for k, v := range set {
+		if k == "model_set" {
+			var model map[string]any
+			json.Unmarshal(doc["model"], &model)
+			for mk, mv := range v.(map[string]any) {
+				model[mk] = mv
+			}
+			b, _ := json.Marshal(model)
+			doc["model"] = b
+			continue
+		}
 		if k == "added_tokens_extra" {
 			var added []any
 			json.Unmarshal(doc["added_tokens"], &added)
@@ -194,7 +224,7 @@ func toyBPETokenizerJSON(tb testing.TB, inputs []parityInput) string {
 		counts = append(counts, freq[w])
 	}
 	var merges [][2]string
-	for len(merges) < 400 {
+	for len(merges) < 250 {
 		pairs := map[[2]string]int{}
 		for i, syms := range words {
 			for k := 0; k+1 < len(syms); k++ {
@@ -255,9 +285,148 @@ func toyBPETokenizerJSON(tb testing.TB, inputs []parityInput) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	path := filepath.Join(tb.TempDir(), "bpe.tokenizer.json")
+	path := filepath.Join(fixtureDir(tb), "bpe.tokenizer.json")
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	return path
+}
+
+// toyCharBPETokenizerJSON trains a small character-level BPE with a
+// continuing-subword prefix "##" and an end-of-word suffix "</w>" (merges
+// join a symbol with the next one minus its prefix, as the Rust library
+// does), byte-fallback tokens for a few bytes, and an unknown token.
+func toyCharBPETokenizerJSON(tb testing.TB, inputs []parityInput) string {
+	tb.Helper()
+	const prefix, suffix = "##", "</w>"
+	freq := map[string]int{}
+	for i, in := range inputs {
+		if in.isWords || i%5 != 0 {
+			continue
+		}
+		for _, w := range strings.Fields(strings.ToLower(in.text)) {
+			freq[w]++
+		}
+	}
+	vocab := map[string]int{"<unk>": 0, "<s>": 1, "</s>": 2}
+	add := func(s string) {
+		if _, ok := vocab[s]; !ok {
+			vocab[s] = len(vocab)
+		}
+	}
+	for _, c := range []byte("abcdefghijklmnopqrstuvwxyz0123456789") {
+		for _, tok := range []string{string(c), prefix + string(c), string(c) + suffix, prefix + string(c) + suffix} {
+			add(tok)
+		}
+	}
+	for _, c := range []byte{0xC3, 0xA9, 0xE2, 0x80, 0x99, '.', ',', '-'} {
+		add(fmt.Sprintf("<0x%02X>", c))
+	}
+	symbolize := func(w string) []string {
+		rs := []rune(w)
+		out := make([]string, len(rs))
+		for i, r := range rs {
+			s := string(r)
+			if i > 0 {
+				s = prefix + s
+			}
+			if i == len(rs)-1 {
+				s += suffix
+			}
+			out[i] = s
+		}
+		return out
+	}
+	keys := make([]string, 0, len(freq))
+	for w := range freq {
+		keys = append(keys, w)
+	}
+	sort.Strings(keys)
+	words := make([][]string, len(keys))
+	for i, w := range keys {
+		words[i] = symbolize(w)
+	}
+	var merges []string
+	for len(merges) < 300 {
+		pairs := map[[2]string]int{}
+		for i, syms := range words {
+			for k := 0; k+1 < len(syms); k++ {
+				if _, ok1 := vocab[syms[k]]; !ok1 {
+					continue
+				}
+				if _, ok2 := vocab[syms[k+1]]; !ok2 {
+					continue
+				}
+				pairs[[2]string{syms[k], syms[k+1]}] += freq[keys[i]]
+			}
+		}
+		var best [2]string
+		bestN := 0
+		for p, n := range pairs {
+			if n > bestN || n == bestN && (p[0]+" "+p[1]) < (best[0]+" "+best[1]) {
+				best, bestN = p, n
+			}
+		}
+		if bestN < 2 {
+			break
+		}
+		merged := best[0] + strings.TrimPrefix(best[1], prefix)
+		merges = append(merges, best[0]+" "+best[1])
+		add(merged)
+		for i, syms := range words {
+			var out []string
+			for k := 0; k < len(syms); k++ {
+				if k+1 < len(syms) && syms[k] == best[0] && syms[k+1] == best[1] {
+					out = append(out, merged)
+					k++
+				} else {
+					out = append(out, syms[k])
+				}
+			}
+			words[i] = out
+		}
+	}
+	doc := map[string]any{
+		"version": "1.0", "truncation": nil, "padding": nil,
+		"added_tokens": []map[string]any{
+			{"id": 0, "content": "<unk>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
+			{"id": 1, "content": "<s>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
+			{"id": 2, "content": "</s>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
+		},
+		"normalizer":     jsonRaw(`{"type":"Lowercase"}`),
+		"pre_tokenizer":  jsonRaw(`{"type":"Whitespace"}`),
+		"post_processor": jsonRaw(`{"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"<s>","type_id":0}},{"Sequence":{"id":"A","type_id":0}},{"SpecialToken":{"id":"</s>","type_id":0}}],"pair":[],"special_tokens":{"<s>":{"id":"<s>","ids":[1],"tokens":["<s>"]},"</s>":{"id":"</s>","ids":[2],"tokens":["</s>"]}}}`),
+		"decoder":        nil,
+		"model": map[string]any{"type": "BPE", "dropout": nil, "unk_token": "<unk>", "continuing_subword_prefix": prefix,
+			"end_of_word_suffix": suffix, "fuse_unk": false, "byte_fallback": true, "ignore_merges": false,
+			"vocab": vocab, "merges": merges},
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(fixtureDir(tb), "bpe-chars.tokenizer.json")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+var (
+	fixtureOnce sync.Once
+	fixturePath string
+)
+
+// fixtureDir is a temporary directory shared by the tests of the package.
+func fixtureDir(tb testing.TB) string {
+	fixtureOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "gliner-tokenize-fixtures")
+		if err == nil {
+			fixturePath = dir
+		}
+	})
+	if fixturePath == "" {
+		tb.Fatal("cannot create a temporary directory")
+	}
+	return fixturePath
 }

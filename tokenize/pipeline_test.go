@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 )
@@ -235,4 +236,75 @@ func ExampleNew() {
 	// [[CLS] <<ent>> disease aspirin ul ##cers [SEP]]
 	// [2 11 10 4 6 7 3]
 	// [-1 0 1 2 3 3 -1]
+}
+
+// tinyUnigram is a small Metaspace + Unigram tokenizer.json (the DeBERTa-v3
+// layout) for hermetic tests.
+const tinyUnigram = `{
+  "version": "1.0", "truncation": null, "padding": null,
+  "added_tokens": [
+    {"id": 0, "content": "[PAD]", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
+    {"id": 1, "content": "[CLS]", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
+    {"id": 2, "content": "[SEP]", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
+    {"id": 3, "content": "[UNK]", "single_word": false, "lstrip": false, "rstrip": false, "normalized": true, "special": true}
+  ],
+  "normalizer": {"type": "Sequence", "normalizers": [{"type": "Strip", "strip_left": true, "strip_right": true}, {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]},
+  "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true},
+  "post_processor": {"type": "TemplateProcessing",
+    "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "[SEP]", "type_id": 0}}],
+    "pair": [],
+    "special_tokens": {"[CLS]": {"id": "[CLS]", "ids": [1], "tokens": ["[CLS]"]}, "[SEP]": {"id": "[SEP]", "ids": [2], "tokens": ["[SEP]"]}}},
+  "decoder": null,
+  "model": {"type": "Unigram", "unk_id": 3, "byte_fallback": false, "vocab": [
+    ["[PAD]", 0.0], ["[CLS]", 0.0], ["[SEP]", 0.0], ["[UNK]", 0.0],
+    ["▁", -2.0], ["▁as", -3.0], ["pirin", -4.0], ["▁aspirin", -5.0], ["a", -3.5], ["s", -3.5], ["▁ulcer", -6.0], ["s", -3.0], ["▁cause", -5.5]]}
+}`
+
+func TestUnigramTiny(t *testing.T) {
+	p := mustNew(t, tinyUnigram)
+	e := p.EncodeWords([]string{"aspirin", "causes", "ulcers", "zz"}, true)
+	if got, want := strings.Join(e.Tokens, " "), "[CLS] ▁aspirin ▁cause s ▁ulcer s ▁ zz [SEP]"; got != want {
+		t.Errorf("tokens %q, want %q", got, want)
+	}
+	if got, want := fmt.Sprint(e.IDs), "[1 7 12 11 10 11 4 3 2]"; got != want {
+		t.Errorf("ids %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprint(e.Offsets), "[{0 0} {0 7} {0 5} {5 6} {0 5} {5 6} {0 1} {0 2} {0 0}]"; got != want {
+		t.Errorf("offsets %s, want %s", got, want)
+	}
+}
+
+// TestConcurrentEncode encodes from many goroutines at once (the Unigram
+// token cache is shared); run with -race.
+func TestConcurrentEncode(t *testing.T) {
+	for _, js := range []string{tinyWordPiece, tinyUnigram} {
+		p := mustNew(t, js)
+		texts := adversarialTexts()
+		want := make([]string, len(texts))
+		for i, s := range texts {
+			want[i] = fmt.Sprint(p.Encode(s, true))
+		}
+		var wg sync.WaitGroup
+		errs := make(chan string, 8)
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				var e Encoding
+				for k := range texts {
+					i := (k + g*31) % len(texts)
+					p.EncodeTo(&e, texts[i], true)
+					if got := fmt.Sprint(e); got != want[i] {
+						errs <- fmt.Sprintf("goroutine %d, text %q: %s, want %s", g, texts[i], got, want[i])
+						return
+					}
+				}
+			}(g)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	}
 }

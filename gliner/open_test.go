@@ -64,9 +64,9 @@ func editFile(t *testing.T, path string, f func([]byte) []byte) {
 func TestOpenBrokenFolders(t *testing.T) {
 	openFixture(t, "span-deberta") // skips without ONNX Runtime
 	tests := []struct {
-		name  string
+		name   string
 		break_ func(t *testing.T, dir string)
-		check func(t *testing.T, err error)
+		check  func(t *testing.T, err error)
 	}{
 		{"missing config", func(t *testing.T, dir string) {
 			require.NoError(t, os.Remove(filepath.Join(dir, "gliner_config.json")))

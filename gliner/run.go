@@ -164,6 +164,12 @@ func (m *Model) runBatch(ctx context.Context, texts []string, idx []int, labels,
 	if err != nil {
 		return err
 	}
+	return m.decodeBatch(logits, texts, idx, encs, lengths, labels, opts, out)
+}
+
+// decodeBatch decodes the logits of a batch of uni-encoder span or token
+// models into the entities of texts[idx...].
+func (m *Model) decodeBatch(logits encoder.Tensor, texts []string, idx []int, encs []encodedText, lengths []int, labels []string, opts span.Options, out [][]Entity) error {
 	C := len(labels)
 	if err := m.checkLogits(logits.Shape, len(idx), span.MaxLen(lengths), C); err != nil {
 		return err

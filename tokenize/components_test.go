@@ -420,7 +420,7 @@ var (
 // fixtureDir is a temporary directory shared by the tests of the package.
 func fixtureDir(tb testing.TB) string {
 	fixtureOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gliner-tokenize-fixtures")
+		dir, err := sharedTempDir("gliner-tokenize-fixtures")
 		if err == nil {
 			fixturePath = dir
 		}

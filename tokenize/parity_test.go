@@ -173,7 +173,7 @@ func debertaTokenizerJSON(tb testing.TB) string {
 	spm := testenv.DataFile(tb, "tokenizers/deberta-v3.spm.model")
 	py := testenv.Python(tb, "sentencepiece")
 	debertaOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gliner-tokenize-parity")
+		dir, err := sharedTempDir("gliner-tokenize-parity")
 		if err != nil {
 			debertaErr = err
 			return

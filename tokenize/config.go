@@ -521,19 +521,19 @@ func maxID(vocab map[string]int) int {
 }
 
 func parseUnigram(o *obj) (*unigram, error) {
-	var vocab [][2]json.RawMessage
+	var vocab [][2]any
 	if !o.get("vocab", &vocab) || len(vocab) == 0 {
 		return nil, invalid(o.path+".vocab", nil, "missing or empty vocabulary")
 	}
 	pieces := make([]string, len(vocab))
 	scores := make([]float64, len(vocab))
 	for i, e := range vocab {
-		if err := json.Unmarshal(e[0], &pieces[i]); err != nil {
-			return nil, invalid(fmt.Sprintf("%s.vocab[%d]", o.path, i), err, "bad piece")
+		p, ok1 := e[0].(string)
+		sc, ok2 := e[1].(float64)
+		if !ok1 || !ok2 {
+			return nil, invalid(fmt.Sprintf("%s.vocab[%d]", o.path, i), nil, "expected [piece, score]")
 		}
-		if err := json.Unmarshal(e[1], &scores[i]); err != nil {
-			return nil, invalid(fmt.Sprintf("%s.vocab[%d]", o.path, i), err, "bad score")
-		}
+		pieces[i], scores[i] = p, sc
 	}
 	unkID := -1
 	if !o.get("unk_id", &unkID) {

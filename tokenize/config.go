@@ -305,7 +305,7 @@ func compileOnig(pat string) (*regexp.Regexp, error) {
 // (L, Nl, Other_Alphabetic), M, Nd and Pc. Outside brackets \w also matches
 // the Latin-1 digits and fractions ² ³ ¹ ¼ ½ ¾ (onigWordExtra). Both were
 // established by probing every code point through the Rust library; neither
-// includes the joiners U+200C and U+200D.
+// includes the joiners U+200C and U+200D (tools/oracle/probe_classes.js).
 var onigWordClass = func() string {
 	var sb strings.Builder
 	sb.WriteString(`\p{L}\p{Nl}\p{M}\p{Nd}\p{Pc}`)

@@ -108,6 +108,6 @@ func toLowerRunes(dst []rune, r rune) []rune {
 
 // isWhitespaceWord is the word class of the Whitespace pre-tokenizer
 // (\w+|[^\w\s]+). Probing every code point through the Rust library
-// shows it equals the regex crate's \w (isRegexWord), up to characters
+// (tools/oracle/probe_classes.js) shows it equals the regex crate's \w (isRegexWord), up to characters
 // assigned after the Unicode version of Go's tables.
 func isWhitespaceWord(r rune) bool { return isRegexWord(r) }

@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gliner-go/gliner/encoder"
@@ -543,20 +545,43 @@ func (m *Model) runBiBatch(ctx context.Context, texts []string, idx []int, label
 	}
 	res := outs[0]
 	B, W, K, C := len(idx), span.MaxLen(lengths), m.cfg.MaxWidth, len(labels)
-	d := m.decoders.Get().(*span.Decoder)
-	defer m.decoders.Put(d)
 	if b.mode == biMatched {
 		D := b.dim
 		if !equalShape(res.Shape, int64(B), int64(W), int64(K), int64(D)) {
 			return fmt.Errorf("%w: %s shape %v, want [%d %d %d %d]", ErrMismatch, res.Name, res.Shape, B, W, K, D)
 		}
-		n := W * K * D
-		for j, i := range idx {
-			spans := d.DecodeMatched(nil, res.Float32[j*n:(j+1)*n], vecs, D, lengths[j], K, opts)
-			out[i] = toEntities(texts[i], encs[j], spans, labels)
+		// Match each text's own span rows (not the batch padding) against
+		// the labels, texts in parallel: MatchLogits is single-threaded.
+		match := func(j int) {
+			d := m.decoders.Get().(*span.Decoder)
+			defer m.decoders.Put(d)
+			reps := res.Float32[j*W*K*D:][:lengths[j]*K*D]
+			spans := d.DecodeMatched(nil, reps, vecs, D, lengths[j], K, opts)
+			out[idx[j]] = toEntities(texts[idx[j]], encs[j], spans, labels)
 		}
+		workers := min(runtime.GOMAXPROCS(0), len(idx))
+		if workers < 2 {
+			for j := range idx {
+				match(j)
+			}
+			return nil
+		}
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := int(next.Add(1) - 1); j < len(idx); j = int(next.Add(1) - 1) {
+					match(j)
+				}
+			}()
+		}
+		wg.Wait()
 		return nil
 	}
+	d := m.decoders.Get().(*span.Decoder)
+	defer m.decoders.Put(d)
 	if !equalShape(res.Shape, int64(B), int64(W), int64(K), int64(C)) {
 		return fmt.Errorf("%w: logits shape %v, want [%d %d %d %d]", ErrMismatch, res.Shape, B, W, K, C)
 	}

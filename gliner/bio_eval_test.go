@@ -240,8 +240,12 @@ func TestBIONCBIDiseaseF1(t *testing.T) {
 		t.Logf("Extract, aggregation %s, strict spans: P %.4f R %.4f F1 %.4f (matched %d, gold %d, predicted %d)",
 			agg, s.Micro.Precision, s.Micro.Recall, s.Micro.F1, s.Total.PredMatched, s.Total.Gold, s.Total.Pred)
 		assert.Equal(t, ng, s.Total.Gold, "the corpus reader finds seqeval's gold entities")
-		if agg == span.AggregateFirst {
-			assert.Greater(t, s.Micro.F1, bioF1Floor-0.05)
+		// Guards below the measured 0.62 (first) and 0.55 (simple): simple
+		// groups sub-words by their own tags, so a word may be split.
+		floor := bioF1Floor - 0.05
+		if agg == span.AggregateSimple {
+			floor = bioF1Floor - 0.1
 		}
+		assert.Greater(t, s.Micro.F1, floor, "strict span F1 with aggregation %s", agg)
 	}
 }

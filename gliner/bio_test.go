@@ -539,7 +539,7 @@ func TestBIOStrideThreeWindows(t *testing.T) {
 
 // bioF1Floor is a regression guard a little below the fixture's measured seqeval
 // strict F1 on the NCBI-disease test split (see the test log).
-const bioF1Floor = 0.0
+const bioF1Floor = 0.60
 
 // TestBIOConcurrent runs Extract from several goroutines on one model.
 func TestBIOConcurrent(t *testing.T) {

@@ -9,10 +9,15 @@ word<TAB>IOB2 tag). Tags: O, B-Disease, I-Disease, B-Chemical, I-Chemical
 Words -> sub-words: each word is encoded on its own with bert-base-uncased's
 WordPiece (tools/bio/tok.py; the same ids as encoding the words joined by
 spaces, since BERT's pre-tokenizer splits on whitespace and punctuation). As in
-Hugging Face's run_ner.py example with label_all_tokens=False, the first
-sub-token of a word gets the word's tag and the other sub-tokens, [CLS] and
-[SEP] get -100 (ignored by the loss). A word with no sub-token (it cannot
-happen with this vocabulary: unknown words become [UNK]) would lose its tag.
+the Hugging Face course's token-classification example (align_labels_with_tokens,
+and run_ner.py with label_all_tokens), the first sub-token of a word gets the
+word's tag and its other sub-tokens the I- tag of the same type (B-X -> I-X, O
+stays O); [CLS] and [SEP] get -100 (ignored by the loss). Labelling every
+sub-token makes the model's per-token tags consistent inside words, which the
+pipeline's default-in-practice "simple" aggregation needs (with first-sub-token
+-only labels, "simple" would cut words into fragments). A word with no
+sub-token (it cannot happen with this vocabulary: unknown words become [UNK])
+would lose its tag.
 Sentences longer than max_position_embeddings-2 sub-tokens are cut into chunks.
 
 The model (tools/bio/model.py) is trained from scratch with a fixed seed and
@@ -83,7 +88,8 @@ def encode(tok, sents, max_tokens):
             pieces = tok.encode_word(w)
             for j, p in enumerate(pieces):
                 ids.append(p)
-                labels.append(lab[t] if j == 0 else IGNORE)
+                # continuation sub-tokens: the I- tag of the word's type
+                labels.append(lab[t] if j == 0 else lab["I-" + t[2:] if t != "O" else "O"])
         for lo in range(0, max(len(ids), 1), max_tokens):
             out.append(([tok.cls_id] + ids[lo:lo + max_tokens] + [tok.sep_id],
                         [IGNORE] + labels[lo:lo + max_tokens] + [IGNORE]))

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gliner-go/gliner/encoder"
 	"github.com/gliner-go/gliner/gliner"
 	"github.com/gliner-go/gliner/internal/testenv"
 	"github.com/gliner-go/gliner/span"
@@ -573,4 +574,83 @@ func TestBIOConcurrent(t *testing.T) {
 			sameEntities(t, want[i], got[g][i], "goroutine %d, text %d", g, i)
 		}
 	}
+}
+
+// graphEditScript derives variants of the fixture's graph with python3-onnx:
+// "no-token-types" replaces the token_type_ids input by zeros computed in
+// the graph (as DeBERTa/RoBERTa exports have no such input), "extra-input"
+// adds an int64 position_ids input the contract does not know.
+const graphEditScript = `
+import sys, onnx
+from onnx import helper, TensorProto
+mode, src, dst = sys.argv[1:4]
+m = onnx.load(src)
+g = m.graph
+if mode == "no-token-types":
+    g.input.remove([i for i in g.input if i.name == "token_type_ids"][0])
+    g.node.insert(0, helper.make_node("ConstantOfShape", ["tt_shape"], ["token_type_ids"],
+                                      value=helper.make_tensor("zero", TensorProto.INT64, [1], [0])))
+    g.node.insert(0, helper.make_node("Shape", ["input_ids"], ["tt_shape"]))
+else:
+    g.input.append(helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch", "sequence"]))
+onnx.checker.check_model(m)
+onnx.save(m, dst)
+`
+
+// bioGraphVariant writes a model folder with the fixture's config and
+// tokenizer and a graph derived by graphEditScript.
+func bioGraphVariant(t *testing.T, mode string) string {
+	t.Helper()
+	py := testenv.Python(t, "onnx")
+	src := bioFixture(t)
+	dir := t.TempDir()
+	for _, f := range []string{"config.json", "tokenizer.json", "tokenizer_config.json"} {
+		require.NoError(t, os.Symlink(filepath.Join(src, f), filepath.Join(dir, f)))
+	}
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "onnx"), 0o755))
+	script := filepath.Join(t.TempDir(), "edit.py")
+	require.NoError(t, os.WriteFile(script, []byte(graphEditScript), 0o644))
+	out, err := exec.Command(py, script, mode, filepath.Join(src, "onnx", "model.onnx"), filepath.Join(dir, "onnx", "model.onnx")).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return dir
+}
+
+func TestBIOGraphVariants(t *testing.T) {
+	var texts []string
+	for _, s := range readCoNLLTags(t, testenv.DataFile(t, "conll/ncbi-disease/test.tsv"))[:16] {
+		texts = append(texts, strings.Join(s.words, " "))
+	}
+	ctx := context.Background()
+	want, err := openBIOFixture(t).ExtractBatch(ctx, texts, bioLabels)
+	require.NoError(t, err)
+
+	t.Run("no token_type_ids", func(t *testing.T) {
+		m, err := gliner.Open(bioGraphVariant(t, "no-token-types"))
+		require.NoError(t, err)
+		defer m.Close()
+		got, err := m.ExtractBatch(ctx, texts, bioLabels)
+		require.NoError(t, err)
+		for i := range texts {
+			sameEntities(t, want[i], got[i], "text %d", i)
+		}
+	})
+	t.Run("unknown input", func(t *testing.T) {
+		_, err := gliner.Open(bioGraphVariant(t, "extra-input"))
+		require.ErrorIs(t, err, encoder.ErrContract)
+		assert.Contains(t, err.Error(), "position_ids")
+	})
+	t.Run("BIOES tags", func(t *testing.T) {
+		dir := bioFolder(t, `{"id2label": {"0": "O", "1": "B-Disease", "2": "I-Disease", "3": "S-Disease", "4": "E-Disease"}}`)
+		m, err := gliner.Open(dir)
+		require.NoError(t, err)
+		defer m.Close()
+		assert.Equal(t, []string{"Disease"}, m.Labels())
+		got, err := m.ExtractBatch(ctx, texts, []string{"disease"})
+		require.NoError(t, err)
+		for i, text := range texts {
+			checkEntities(t, text, got[i])
+		}
+		_, err = m.Extract(ctx, texts[0], []string{"Chemical"})
+		require.ErrorIs(t, err, gliner.ErrLabel)
+	})
 }

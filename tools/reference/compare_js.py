@@ -48,6 +48,8 @@ SCORE_EPS = 1e-6  # |score difference| above this is listed as a difference
 CLASS_DOC = {
     "first-input-id-1": "GLiNER.js puts id 1 first in input_ids instead of the tokenizer's [CLS] id (101 for BERT)",
     "no-max-len-truncation": "GLiNER.js does not cut texts at max_len words",
+    "no-model-max-length-truncation": "GLiNER.js does not cut sub-tokens at the tokenizer's model_max_length "
+                                      "(512 for BERT; the reference tokenizer call has truncation=True)",
     "tokenizer-difference": "transformers.js gives other sub-word ids than Hugging Face tokenizers",
     "words-mask-difference": "words_mask differs although input_ids are equal",
     "span-end-clamped": "span_idx rows with s+k >= n hold (s, n-1) instead of (s, s+k)",
@@ -196,13 +198,17 @@ def tensor_diffs(js_in, ref, fx, n_js):
             classes.append("first-input-id-1")
         else:
             classes.append("tokenizer-difference")
+    mml = fx.tok.model_max_length
     if ji[1:] != ri[1:] and "no-max-len-truncation" not in classes:
-        classes.append("tokenizer-difference")
-    if ("tokenizer-difference" not in classes and "no-max-len-truncation" not in classes
+        if len(ri) == mml and len(ji) > mml and ji[1:mml - 1] == ri[1:mml - 1]:
+            classes.append("no-model-max-length-truncation")
+        else:
+            classes.append("tokenizer-difference")
+    if (not {"tokenizer-difference", "no-max-len-truncation", "no-model-max-length-truncation"} & set(classes)
             and js_in["words_mask"][0] != ref["words_mask"]):
         classes.append("words-mask-difference")
-    if js_in["attention_mask"][0] != ref["attention_mask"] and "no-max-len-truncation" not in classes \
-            and "tokenizer-difference" not in classes:
+    if js_in["attention_mask"][0] != ref["attention_mask"] and \
+            not {"tokenizer-difference", "no-max-len-truncation", "no-model-max-length-truncation"} & set(classes):
         classes.append("attention-mask-difference")
     n = n_js
     K = fx.cfg.max_width
@@ -303,10 +309,10 @@ def main():
                 emu_ok = [(ekey(e), e["text"]) for e in E] == [(ekey(e), e["text"]) for e in J] and \
                     all(abs(x["score"] - y["score"]) <= 1e-12 for x, y in zip(E, J))
                 stages = [("pre", R), ("A", A), ("threshold-ge-f64", A1), ("greedy-char-offsets", E)]
-                if tclasses and any(c in tclasses for c in ("first-input-id-1", "no-max-len-truncation",
-                                                            "tokenizer-difference", "words-mask-difference")):
-                    pre_class = [c for c in tclasses if c in ("first-input-id-1", "no-max-len-truncation",
-                                                              "tokenizer-difference", "words-mask-difference")][0]
+                pre = ("no-max-len-truncation", "no-model-max-length-truncation", "first-input-id-1",
+                       "tokenizer-difference", "words-mask-difference")
+                if any(c in tclasses for c in pre):
+                    pre_class = [c for c in pre if c in tclasses][0]
                 else:
                     pre_class = "backend-numerics"
                 stage_class = {"A": pre_class, "threshold-ge-f64": "threshold-ge-f64",

@@ -41,9 +41,18 @@ def setting_json(s):
     return {"name": s.name, "threshold": s.threshold, "flat_ner": s.flat_ner, "multi_label": s.multi_label}
 
 
+def f32_shortest(x):
+    """The float32 value x as the shortest decimal that parses back to the same
+    float32 (scores are float32 probabilities; this is their exact value, in
+    about 9 digits instead of 17)."""
+    return float(np.format_float_positional(np.float32(x), unique=True))
+
+
 def compact(e):
     """Entity as stored: offsets, label, score (text = text[start:end] in code points)."""
-    return {k: e[k] for k in ("start", "end", "start_byte", "end_byte", "label", "score")}
+    d = {k: e[k] for k in ("start", "end", "start_byte", "end_byte", "label")}
+    d["score"] = f32_shortest(e["score"])
+    return d
 
 
 def f32_b64(a):

@@ -199,5 +199,47 @@ class TokenizerTest(unittest.TestCase):
             shutil.rmtree(d)
 
 
+GOLDEN = os.path.join(g.REPO, "testdata", "golden")
+
+
+class GoldenFormatTest(unittest.TestCase):
+    """The committed goldens are internally consistent (offsets, counts, shapes)."""
+
+    def test_reference_goldens(self):
+        import glob
+        import gzip
+        import json
+        files = [f for f in glob.glob(os.path.join(GOLDEN, "*.jsonl.gz"))
+                 if not os.path.basename(f).startswith(("glinerjs-", "bi-")) and ".batched." not in f]
+        if not files:
+            self.skipTest("no goldens")
+        for path in files:
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                recs = [json.loads(l) for l in f]
+            head = recs[0]
+            self.assertEqual(head["kind"], "header")
+            names = [s["name"] for s in head["settings"]]
+            for r in recs[1:]:
+                text = r["text"]
+                self.assertEqual(r["valid"], g.is_valid_text(text), r["id"])
+                if not r["valid"]:
+                    self.assertTrue(all(r["entities"][n] == [] for n in names))
+                    continue
+                self.assertEqual(r["text_lengths"], [[r["n_words"]]])
+                self.assertEqual(r["n_words"], min(len(g.split_words(text)), head["max_len"]))
+                self.assertEqual(len(r["input_ids"]), len(r["words_mask"]))
+                if not head["token_level"]:
+                    self.assertEqual(r["span_rows"], r["W"] * r["K"])
+                labels = g.dedup_labels(r.get("labels", head["default_labels"]))
+                for n in names:
+                    starts = [e["start"] for e in r["entities"][n]]
+                    self.assertEqual(starts, sorted(starts))
+                    for e in r["entities"][n]:
+                        self.assertIn(e["label"], labels)
+                        self.assertEqual(e["start_byte"], len(text[:e["start"]].encode("utf-8")))
+                        self.assertEqual(e["end_byte"], len(text[:e["end"]].encode("utf-8")))
+                        self.assertTrue(0 < e["score"] <= 1)
+
+
 if __name__ == "__main__":
     unittest.main()

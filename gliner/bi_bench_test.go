@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gliner-go/gliner/encoder"
 	"github.com/gliner-go/gliner/internal/testenv"
+	"github.com/gliner-go/gliner/span"
 )
 
 // benchTexts returns the first n abstracts of the NCBI-disease test set.
@@ -54,8 +56,14 @@ func benchLabels(n int) []string {
 	return out
 }
 
+// openBench opens the bi-encoder of the benchmarks: the fixture, or the
+// folder named by GLINER_BI_BENCH_MODEL (for instance a random-weight model
+// of real size written by scripts/export_biencoder.py).
 func openBench(b *testing.B, opts ...Option) *Model {
 	opts = append(opts, WithBatchSize(8), WithEncoderOptions(encoder.WithIntraOpThreads(1), encoder.WithInterOpThreads(1)))
+	if dir := os.Getenv("GLINER_BI_BENCH_MODEL"); dir != "" {
+		return openBiDir(b, dir, opts...)
+	}
 	return openFixture(b, biFixture, opts...)
 }
 
@@ -115,4 +123,60 @@ func BenchmarkBiText(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(texts)*b.N)/b.Elapsed().Seconds(), "texts/s")
+}
+
+// BenchmarkBiMatch measures what the label count adds with a warm cache:
+// matching (span.MatchLogits) and decoding of the span representations of
+// the texts of BenchmarkBiExtract, computed once, against 5, 50 and 500
+// label vectors, one text after another: "kernel" is span.MatchLogits
+// alone, "decode" adds thresholding and greedy decoding (DecodeMatched).
+func BenchmarkBiMatch(b *testing.B) {
+	texts := benchTexts(b, 16)
+	m := openBench(b)
+	ctx := context.Background()
+	type rep struct {
+		reps []float32
+		n    int
+	}
+	var reps []rep
+	for i := range texts {
+		encs, lengths, err := m.encodeBatch(texts, []int{i}, nil)
+		require.NoError(b, err)
+		outs, err := m.bi.text.Run(ctx, m.inputTensors(encs))
+		require.NoError(b, err)
+		reps = append(reps, rep{outs[0].Float32, lengths[0]})
+	}
+	for _, n := range []int{5, 50, 500} {
+		labels := benchLabels(n)
+		vecs, err := m.labelVectors(ctx, labels)
+		require.NoError(b, err)
+		opts := thresholds(labels, newExtractConfig(nil))
+		b.Run(fmt.Sprintf("kernel/labels=%d", n), func(b *testing.B) {
+			var dst []float32
+			flops := 0.0
+			for b.Loop() {
+				for _, r := range reps {
+					dst = slices.Grow(dst[:0], len(r.reps)/m.bi.dim*n)[:len(r.reps)/m.bi.dim*n]
+					span.MatchLogits(dst, r.reps, vecs, m.bi.dim)
+					flops += 2 * float64(len(r.reps)) * float64(n)
+				}
+			}
+			b.ReportMetric(float64(len(texts)*b.N)/b.Elapsed().Seconds(), "texts/s")
+			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run(fmt.Sprintf("decode/labels=%d", n), func(b *testing.B) {
+			d := m.decoders.Get().(*span.Decoder)
+			defer m.decoders.Put(d)
+			var dst []span.Span
+			flops := 0.0
+			for b.Loop() {
+				for _, r := range reps {
+					dst = d.DecodeMatched(dst[:0], r.reps, vecs, m.bi.dim, r.n, m.cfg.MaxWidth, span.Options{Thresholds: opts})
+					flops += 2 * float64(len(r.reps)) * float64(n)
+				}
+			}
+			b.ReportMetric(float64(len(texts)*b.N)/b.Elapsed().Seconds(), "texts/s")
+			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
 }

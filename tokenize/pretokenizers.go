@@ -470,17 +470,24 @@ func runEnd(b []byte, i int, c gpt2Class) int {
 type sequencePreTokenizer []preTokenizer
 
 func (s sequencePreTokenizer) split(ws *workspace, p piece, dst []piece) []piece {
+	// Each nesting level of sequences has its own scratch slice.
+	depth := ws.seqDepth
+	ws.seqDepth++
+	if len(ws.next) <= depth {
+		ws.next = append(ws.next, nil)
+	}
 	start := len(dst)
 	dst = s[0].split(ws, p, dst)
 	for _, t := range s[1:] {
 		// Move the current pieces out, then split each into dst.
-		cur := append(ws.next[:0], dst[start:]...)
+		cur := append(ws.next[depth][:0], dst[start:]...)
 		dst = dst[:start]
 		for _, q := range cur {
 			dst = t.split(ws, q, dst)
 		}
-		ws.next = cur
+		ws.next[depth] = cur
 	}
+	ws.seqDepth--
 	return dst
 }
 

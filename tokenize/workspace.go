@@ -5,17 +5,18 @@ import "sync"
 // workspace holds the scratch memory of one encoding call. Workspaces are
 // pooled so that steady-state encoding allocates only its results.
 type workspace struct {
-	ar     arena
-	ops    []op
-	runes  []rune
-	pieces []piece // after the raw added-token split
-	splits []piece // after normalization and the normalized added-token split
-	words  []piece // after pre-tokenization
-	next   []piece // scratch of sequencePreTokenizer
-	segs   []seg
-	segs2  []seg
-	toks   []token
-	src    offsetSource
+	ar       arena
+	ops      []op
+	runes    []rune
+	pieces   []piece   // after the raw added-token split
+	splits   []piece   // after normalization and the normalized added-token split
+	words    []piece   // after pre-tokenization
+	next     [][]piece // scratch of sequencePreTokenizer, per nesting depth
+	seqDepth int
+	segs     []seg
+	segs2    []seg
+	toks     []token
+	src      offsetSource
 	// per-model scratch
 	uni []uniNode
 	bpe bpeScratch

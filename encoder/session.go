@@ -171,7 +171,9 @@ func names(infos []TensorInfo) []string {
 func (s *Session) Inputs() []TensorInfo { return cloneInfo(s.inputs) }
 
 // Outputs returns the graph's outputs in the graph's order, the order of
-// [Session.Run]'s results.
+// [Session.Run]'s results. Shapes are as the file declares them: a dimension
+// the file leaves symbolic is -1 even where ONNX Runtime's shape inference
+// would fix it.
 func (s *Session) Outputs() []TensorInfo { return cloneInfo(s.outputs) }
 
 // Providers returns the execution providers the session was created with,

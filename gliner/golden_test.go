@@ -22,6 +22,7 @@ import (
 	"github.com/gliner-go/gliner/encoder"
 	"github.com/gliner-go/gliner/internal/testenv"
 	"github.com/gliner-go/gliner/span"
+	"github.com/gliner-go/gliner/tokenize"
 )
 
 // The golden files are written by the Python reference
@@ -61,6 +62,7 @@ type goldenHeader struct {
 	Fixture       string          `json:"fixture"`
 	ModelDir      string          `json:"model_dir"`
 	DefaultLabels []string        `json:"default_labels"`
+	Labels        []string        `json:"labels"` // GLiNER.js goldens
 	Settings      []goldenSetting `json:"settings"`
 	TokenLevel    bool            `json:"token_level"`
 }
@@ -216,12 +218,9 @@ func TestGoldenReference(t *testing.T) {
 						nLogits++
 					}
 					for _, s := range h.Settings {
-						ec := newExtractConfig(s.options(t))
-						opts := span.Options{Thresholds: thresholds(labels, ec), Nested: ec.nested, MultiLabel: ec.multiLabel}
-						out := make([][]Entity, 1)
-						require.NoError(t, m.decodeBatch(logits, []string{g.Text}, []int{0}, []encodedText{et}, []int{len(et.words)}, labels, opts, out))
-						assertEntities(t, withText(g.Text, g.Entities[s.Name]), out[0], "%s %s", g.ID, s.Name)
-						nEnts += len(out[0])
+						got := decodeSetting(t, m, g.Text, et, logits, labels, s)
+						assertEntities(t, withText(g.Text, g.Entities[s.Name]), got, "%s %s", g.ID, s.Name)
+						nEnts += len(got)
 					}
 				}
 				if !g.Valid || k%publicEvery == 0 || strings.HasPrefix(g.ID, "edge:") {
@@ -237,6 +236,39 @@ func TestGoldenReference(t *testing.T) {
 			t.Logf("%s: %d texts, %d settings, %d entities equal to the reference (%d texts also through Extract); %d logit tensors compared", fx, nTexts, len(h.Settings), nEnts, nPublic, nLogits)
 		})
 	}
+}
+
+// decodeSetting decodes the logits of one encoded text with a setting
+// through the decoding path of Extract.
+func decodeSetting(t testing.TB, m *Model, text string, et encodedText, logits encoder.Tensor, labels []string, s goldenSetting) []Entity {
+	t.Helper()
+	ec := newExtractConfig(s.options(t))
+	opts := span.Options{Thresholds: thresholds(labels, ec), Nested: ec.nested, MultiLabel: ec.multiLabel}
+	out := make([][]Entity, 1)
+	require.NoError(t, m.decodeBatch(logits, []string{text}, []int{0}, []encodedText{et}, []int{len(et.words)}, labels, opts, out))
+	return out[0]
+}
+
+// extractSettings returns the entities of text for every setting, running
+// the model once (Extract would run it once per setting).
+func extractSettings(t testing.TB, m *Model, text string, labels []string, settings []goldenSetting) map[string][]Entity {
+	t.Helper()
+	labels, err := m.checkLabels(labels)
+	require.NoError(t, err)
+	res := map[string][]Entity{}
+	if tokenize.IsBlank(text) {
+		for _, s := range settings {
+			res[s.Name] = []Entity{}
+		}
+		return res
+	}
+	et := m.encodeText(text, m.promptWords(labels))
+	logits, err := m.run(context.Background(), []encodedText{et})
+	require.NoError(t, err)
+	for _, s := range settings {
+		res[s.Name] = decodeSetting(t, m, text, et, logits, labels, s)
+	}
+	return res
 }
 
 func (g goldenText) labelsOr(def []string) []string {

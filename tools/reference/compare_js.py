@@ -15,8 +15,10 @@ of this chain at which it appears, R -> A -> A1 -> E, E being GLiNER.js):
        exclusive ends: touching words conflict)                  A1->E: "greedy-char-offsets"
 E must equal GLiNER.js's own entities exactly (else "UNEXPLAINED-emulation").
 R->A differences take the class of the text's tensor differences:
-  "first-input-id-1" (input_ids[0] hard-coded to 1; BERT's [CLS] is 101),
-  "no-max-len-truncation", "tokenizer-difference", "words-mask-difference",
+  "no-max-len-truncation", "no-model-max-length-truncation" (sub-tokens beyond
+  the tokenizer's model_max_length), "first-input-id-1" (input_ids[0]
+  hard-coded to 1; BERT's [CLS] is 101), "tokenizer-difference",
+  "words-mask-difference" (first that applies, in this order),
   and, when the tensors are equal up to the span-end clamp (which only changes
   logits of masked rows), "backend-numerics" (torch vs ONNX Runtime).
 Tensor-level classes also listed per text: "span-end-clamped" (rows with

@@ -30,14 +30,14 @@ func ExampleModel_Extract() {
 	defer m.Close()
 	text := "Mutations in the BRCA1 gene increase the risk of breast cancer."
 	ents, err := m.Extract(context.Background(), text, []string{"disease", "chemical", "gene"},
-		gliner.WithThreshold(0.3))
+		gliner.WithThreshold(0.5))
 	if err != nil {
 		log.Fatal(err)
 	}
 	for _, e := range ents {
 		fmt.Printf("%s %q [%d,%d) %.2f\n", e.Label, e.Text, e.Start, e.End, e.Score)
 	}
-	// Output: disease "breast cancer" [49,62) 0.47
+	// Output: disease "breast cancer" [49,62) 0.72
 }
 
 func ExampleModel_ExtractBatch() {
@@ -51,7 +51,7 @@ func ExampleModel_ExtractBatch() {
 		"",
 	}
 	res, err := m.ExtractBatch(context.Background(), texts, []string{"disease"},
-		gliner.WithThreshold(0.3), gliner.WithNested())
+		gliner.WithNested())
 	if err != nil {
 		log.Fatal(err)
 	}

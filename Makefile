@@ -35,6 +35,7 @@ test-nocgo:
 
 ## test: the whole suite: vet, the no-cgo build, every fuzz target briefly, then all tests.
 test: deps vet test-nocgo
+	/usr/bin/python3 -m unittest discover -s tools/reference -p 'test_*.py'
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 	$(GOTEST) $(TESTFLAGS) ./...
 
@@ -47,13 +48,18 @@ fuzz:
 	  done; \
 	done
 
-## bench: benchmarks of the hot paths.
+## bench: benchmarks of the hot paths, and the tokenizers against the Rust library and sugarme/tokenizer.
 bench: deps
 	$(GOTEST) -run '^$$' -bench . -benchmem ./tokenize/ ./span/ ./gliner/
+	scripts/bench-tokenize.sh
 
-## fixtures: regenerate the fixture models (minutes; needs python3-torch).
+## fixtures: regenerate the fixture models (tens of minutes; needs python3-torch), then run make goldens.
+SHARED ?= ../shared
 fixtures:
+	scripts/setup-train.sh
 	/usr/bin/python3 testdata/models/gen_fixtures.py
+	/usr/bin/python3 -m tools.bio.train --shared $(SHARED) --out testdata/models/bio-bert
+	tools/biencoder/build.sh --train
 
 ## goldens: regenerate the golden outputs of the Python reference.
 goldens:
@@ -61,4 +67,6 @@ goldens:
 
 ## train-default: train the built-in model from the shared corpora (up to 90 minutes).
 train-default:
-	/usr/bin/python3 -m tools.train.train --preset default
+	scripts/setup-train.sh
+	/usr/bin/python3 -m tools.train.train --preset default --shared $(SHARED) \
+	    --workdir .cache/train-default --export-dir internal/builtin/model

@@ -74,7 +74,7 @@ def gliner_config(ck, tok):
         "ent_token": tokmod.ENT_TOKEN,
         "sep_token": tokmod.SEP_TOKEN,
         "class_token_index": cfg["class_token_index"],
-        "embed_ent_token": True,
+        "embed_ent_token": cfg.get("embed_ent_token", True),
         "vocab_size": tok.vocab_size,
         "words_splitter_type": "whitespace",
         "num_rnn_layers": cfg.get("num_rnn_layers", 1),

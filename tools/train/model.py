@@ -253,6 +253,7 @@ class GLiNER(nn.Module):
         self.span_mode = cfg["span_mode"]
         self.max_width = cfg["max_width"]
         self.class_token_index = cfg["class_token_index"]
+        self.embed_ent_token = cfg.get("embed_ent_token", True)
         D = cfg["hidden_size"]
         enc = cfg["encoder"]
         self.token_rep_layer = TokenEncoder(remap, n_rows, unk_row, enc["emb_dim"], enc["d_model"], enc["n_layers"],
@@ -272,6 +273,9 @@ class GLiNER(nn.Module):
             tok = self.projection(tok)
         # Label embeddings: k-th <<ENT>> position, zero padded to C = max count.
         is_ent = input_ids == self.class_token_index
+        if not self.embed_ent_token:
+            # embed_ent_token false: the label's embedding is the token just after <<ENT>>.
+            is_ent = torch.cat([torch.zeros_like(is_ent[:, :1]), is_ent[:, :-1]], dim=1)
         rank = torch.cumsum(is_ent.long(), dim=1) - 1
         C = is_ent.long().sum(dim=1).max()
         cls = torch.arange(C)

@@ -40,9 +40,11 @@ PRESETS = {
     "default": dict(
         span_mode="markerV0", max_width=12, hidden_size=128,
         encoder=dict(emb_dim=128, d_model=128, n_layers=2, n_heads=4, ffn_dim=512, dropout=0.1),
-        dropout=0.1, lr=1.5e-3, weight_decay=0.01, batch_size=12, steps=4500, warmup=200, eval_every=500,
+        dropout=0.1, lr=1.5e-3, weight_decay=0.01, batch_size=12, steps=3300, warmup=200, eval_every=550,
+        embed_ent_token=False,
         train=dict(ncbi_disease=0, bc5cdr=0, bc2gm=0), devel_limit=600, min_count=2,
-        row_dropout=0.05, empty_keep=0.25, threads=2, max_minutes=78, patience=3, devel_shuffle=True,
+        row_dropout=0.05, empty_keep=0.25, threads=2, max_minutes=45, patience=3, devel_shuffle=True,
+        calib_steps=600, calib_lr=3e-4, calib_eval_every=300, calib_max_minutes=12,
     ),
 }
 
@@ -179,22 +181,23 @@ def focal_loss(logits, targets, alpha, gamma):
 
 
 LOSS = dict(alpha=0.75, gamma=2.0)
+BCE = dict(alpha=-1.0, gamma=0.0)
 
 
-def span_loss(logits, d):
+def span_loss(logits, d, loss=LOSS):
     K = logits.shape[2]
     B, W = logits.shape[0], logits.shape[1]
     valid = d["span_mask"].view(B, W, K, 1) & d["class_mask"].view(B, 1, 1, -1)
-    l = focal_loss(logits, d["labels"], LOSS["alpha"], LOSS["gamma"])
+    l = focal_loss(logits, d["labels"], loss["alpha"], loss["gamma"])
     return (l * valid).sum() / B
 
 
-def token_loss(logits, d, examples):
+def token_loss(logits, d, examples, loss=LOSS):
     B, W, C, _ = logits.shape
     y = D.token_targets(examples, W, C)
     wmask = torch.arange(W).view(1, -1) < d["text_lengths"]
     valid = wmask.view(B, W, 1, 1) & d["class_mask"].view(B, 1, C, 1)
-    l = focal_loss(logits, y, LOSS["alpha"], LOSS["gamma"])
+    l = focal_loss(logits, y, loss["alpha"], loss["gamma"])
     return (l * valid).sum() / B
 
 
@@ -222,7 +225,7 @@ def load_training(P, tok, shared, log_f=None):
 
 
 def run(preset, shared, workdir, tokenizer="deberta-v3", seed=42, export_dir=None, overrides=None, name=None,
-        layouts=("new",)):
+        layouts=("new",), stage2_from=None):
     P = json.loads(json.dumps(PRESETS[preset]))
     if overrides:
         for k, v in overrides.items():
@@ -243,7 +246,7 @@ def run(preset, shared, workdir, tokenizer="deberta-v3", seed=42, export_dir=Non
     log("embedding rows: %d" % n_rows, log_f)
     cfg = dict(span_mode=P["span_mode"], max_width=P["max_width"], hidden_size=P["hidden_size"],
                class_token_index=tok.ent_id, num_rnn_layers=1, dropout=P["dropout"], encoder=P["encoder"],
-               max_len=384, max_types=25)
+               max_len=384, max_types=25, embed_ent_token=P.get("embed_ent_token", True))
     model = GLiNER(cfg, remap, n_rows, unk_row, special_rows)
     model.token_rep_layer.row_dropout = P["row_dropout"]
     nparams = sum(p.numel() for p in model.parameters())
@@ -262,7 +265,8 @@ def run(preset, shared, workdir, tokenizer="deberta-v3", seed=42, export_dir=Non
     history = []
     ckpt_base = dict(cfg=cfg, n_rows=n_rows, unk_row=unk_row, tokenizer=tokenizer, preset=preset, seed=seed,
                      name=name or ("gliner-go-" + preset))
-    stop = False
+    stop = stage2_from is not None
+    timed_out = False
     epoch = 0
     model.train()
     while not stop:
@@ -321,13 +325,114 @@ def run(preset, shared, workdir, tokenizer="deberta-v3", seed=42, export_dir=Non
                 if timeout:
                     log("time budget of %d minutes reached: stopping" % P["max_minutes"], log_f)
                     stop = True
+                    timed_out = True
                 model.train()
             if step >= total:
                 stop = True
             if stop:
                 break
+    if stage2_from is None:
+        log("stage 1 done: best avg devel F1 %.4f after %.1f min" % (best, (time.time() - t0) / 60), log_f)
+    if P.get("calib_steps"):
+        bp = os.path.join(workdir, "best.pt")
+        if stage2_from is not None:
+            ck = torch.load(stage2_from)
+            if os.path.abspath(stage2_from) != os.path.abspath(bp):
+                torch.save(ck, bp)
+            history = ck.get("history", [])
+            best = max(h["avg_f1"] for h in history) if history else -1.0
+            step = ck["step"]
+            log("stage 2 from %s (step %d, best avg devel F1 %.4f)" % (stage2_from, step, best), log_f)
+        best = calibrate(P, model, tok, train, devel, cfg, workdir, seed, best, history, step, ckpt_base,
+                         export_dir, shared, layouts, log_f)
     log("done: best avg devel F1 %.4f after %.1f min" % (best, (time.time() - t0) / 60), log_f)
     return os.path.join(workdir, "best.pt")
+
+
+def calibrate(P, model, tok, train, devel, cfg, workdir, seed, best, history, step0, ckpt_base, export_dir, shared,
+              layouts, log_f):
+    """Stage 2: continue from the best stage-1 checkpoint with plain BCE (GLiNER's focal
+    loss with alpha=-1, gamma=0) at a lower learning rate.
+
+    The focal loss (alpha 0.75, gamma 2) learns fast from scratch but leaves
+    scores compressed around 0.5 (many false positives at the 0.5 threshold);
+    BCE restores calibration. Same early-stopping criterion and best checkpoint.
+    """
+    bp = os.path.join(workdir, "best.pt")
+    ck = torch.load(bp)
+    model.load_state_dict(ck["state_dict"])
+    torch.manual_seed(seed + 1)
+    rng = random.Random(seed + 1)
+    total = P["calib_steps"]
+    opt = torch.optim.AdamW(model.parameters(), lr=P["calib_lr"], weight_decay=P["weight_decay"])
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / 50) * max(0.05, 1.0 - s / max(1, total)))
+    eval_every = P.get("calib_eval_every") or P["eval_every"]
+    bs = P["batch_size"]
+    t0 = time.time()
+    step, bad = 0, 0
+    log("stage 2 (BCE calibration): %d steps, lr %.2e, eval every %d" % (total, P["calib_lr"], eval_every), log_f)
+    model.train()
+    stop = False
+    while not stop:
+        order = D.batches(train, bs, rng, key_len=lambda s: len(s.words))
+        run_loss, nb = 0.0, 0
+        for bidx in order:
+            exs = [D.make_example(train[j], rng, P["max_width"]) for j in bidx]
+            d = D.encode(exs, tok, P["max_width"], with_targets=P["span_mode"] != "token_level")
+            if P["span_mode"] == "token_level":
+                logits = model(d["input_ids"], d["attention_mask"], d["words_mask"], d["text_lengths"])
+                loss = token_loss(logits, d, exs, BCE)
+            else:
+                logits = model(d["input_ids"], d["attention_mask"], d["words_mask"], d["text_lengths"],
+                               d["span_idx"], d["span_mask"])
+                loss = span_loss(logits, d, BCE)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            run_loss += float(loss)
+            nb += 1
+            if step % 100 == 0:
+                log("stage 2 step %d/%d loss %.4f lr %.2e %.1f min" % (
+                    step, total, run_loss / nb, sched.get_last_lr()[0], (time.time() - t0) / 60), log_f)
+                run_loss, nb = 0.0, 0
+            timeout = (time.time() - t0) / 60 > P.get("calib_max_minutes", 30)
+            if step % eval_every == 0 or step >= total or timeout:
+                scores = {c: evaluate(model, tok, dv, cfg) for c, dv in devel.items()}
+                avg = sum(s["f1"] for s in scores.values()) / len(scores)
+                history.append(dict(stage=2, step=step0 + step, minutes=round((time.time() - t0) / 60, 1),
+                                    scores=scores, avg_f1=avg))
+                log("EVAL stage 2 step %d: %s avg %.4f (%.1f min)" % (step, " ".join(
+                    "%s P %.3f R %.3f F1 %.4f" % (c, s["p"], s["r"], s["f1"]) for c, s in scores.items()), avg,
+                    (time.time() - t0) / 60), log_f)
+                if avg > best:
+                    best, bad = avg, 0
+                    ck = dict(ckpt_base, state_dict=model.state_dict(), step=step0 + step, stage=2, devel=scores,
+                              history=history)
+                    torch.save(ck, bp)
+                    log("new best %.4f saved" % avg, log_f)
+                    if export_dir:
+                        do_export(bp, export_dir, tok, shared, layouts, log_f)
+                else:
+                    bad += 1
+                    ck = torch.load(bp)
+                    ck["history"] = history
+                    torch.save(ck, bp)
+                    if bad >= P["patience"]:
+                        log("stage 2 early stop: no improvement for %d evaluations" % bad, log_f)
+                        stop = True
+                if timeout:
+                    log("stage 2 time budget reached: stopping", log_f)
+                    stop = True
+                model.train()
+            if step >= total:
+                stop = True
+            if stop:
+                break
+    return best
 
 
 def do_export(ckpt, export_dir, tok, shared, layouts, log_f=None):
@@ -355,6 +460,9 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--export-dir", default=None, help="export each new best here as a model folder")
     ap.add_argument("--set", action="append", default=[], help="override a preset value: key=json")
+    ap.add_argument("--stage2-from", default=None,
+                    help="skip stage 1 and run only the BCE calibration stage from this stage-1 best.pt "
+                         "(same preset, seed and data give the same result as the full run)")
     a = ap.parse_args()
     from . import blas
     blas.reexec_with_openblas(1)
@@ -362,7 +470,7 @@ def main():
     for kv in a.set:
         k, v = kv.split("=", 1)
         ov[k] = json.loads(v)
-    run(a.preset, a.shared, a.workdir, a.tokenizer, a.seed, a.export_dir, ov)
+    run(a.preset, a.shared, a.workdir, a.tokenizer, a.seed, a.export_dir, ov, stage2_from=a.stage2_from)
 
 
 if __name__ == "__main__":

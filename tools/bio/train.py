@@ -7,7 +7,7 @@ word<TAB>IOB2 tag). Tags: O, B-Disease, I-Disease, B-Chemical, I-Chemical
 (NCBI-disease only annotates diseases, so its chemicals are O).
 
 Words -> sub-words: each word is encoded on its own with bert-base-uncased's
-WordPiece (tools/bio/tok.py; the same ids as encoding the words joined by
+WordPiece (tools/train/tok.py; the same ids as encoding the words joined by
 spaces, since BERT's pre-tokenizer splits on whitespace and punctuation). As in
 the Hugging Face course's token-classification example (align_labels_with_tokens,
 and run_ner.py with label_all_tokens), the first sub-token of a word gets the
@@ -50,7 +50,7 @@ from collections import Counter
 import torch
 
 from tools.bio.model import TokenClassifier
-from tools.bio.tok import BertTokenizer
+from tools.train.tok import BertTokenizer  # its GLiNER prompt tokens are unused here
 
 TAGS = ["O", "B-Disease", "I-Disease", "B-Chemical", "I-Chemical"]
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]  # rows 0..4

@@ -10,6 +10,12 @@
 // [Model.Extract] and [Model.ExtractBatch] take texts and labels and return
 // [Entity] values with byte and code-point offsets and scores.
 //
+// Four kinds of model folder load with Open ([Model.Kind]): uni-encoder
+// span and token-level GLiNER models, bi-encoder GLiNER models (whose label
+// embeddings are computed once and cached; the folder layout and the
+// two-graph contract are documented on [LabelsGraphFile]), and fixed-schema
+// BIO token classifiers (config.json with id2label; see [WithAggregation]).
+//
 // The pipeline follows the reference Python package gliner (0.2.27)
 // exactly: words are split with the reference's regular expression
 // (package tokenize), the prompt "<<ENT>> label ... <<SEP>>" is prepended,

@@ -110,6 +110,22 @@ func isNull(raw json.RawMessage) bool {
 	return len(t) == 0 || bytes.Equal(t, []byte("null"))
 }
 
+// parseSequence parses the components listed in field key of a Sequence
+// component with parse, naming each one's path for errors.
+func parseSequence[T any](o *obj, path, key string, parse func(string, json.RawMessage) (T, error)) ([]T, error) {
+	var subs []json.RawMessage
+	o.get(key, &subs)
+	seq := make([]T, 0, len(subs))
+	for i, s := range subs {
+		sub, err := parse(fmt.Sprintf("%s.%s[%d]", path, key, i), s)
+		if err != nil {
+			return nil, err
+		}
+		seq = append(seq, sub)
+	}
+	return seq, nil
+}
+
 // typeOf reads the "type" field of a component.
 func typeOf(o *obj) string {
 	return o.str("type", "")
@@ -123,17 +139,11 @@ func parseNormalizer(path string, raw json.RawMessage) (normalizer, error) {
 	var n normalizer
 	switch t := typeOf(o); t {
 	case "Sequence":
-		var subs []json.RawMessage
-		o.get("normalizers", &subs)
-		seq := sequenceNormalizer{}
-		for i, s := range subs {
-			sub, err := parseNormalizer(fmt.Sprintf("%s.normalizers[%d]", path, i), s)
-			if err != nil {
-				return nil, err
-			}
-			seq = append(seq, sub)
+		seq, err := parseSequence(o, path, "normalizers", parseNormalizer)
+		if err != nil {
+			return nil, err
 		}
-		n = seq
+		n = sequenceNormalizer(seq)
 	case "BertNormalizer":
 		b := &bertNormalizer{
 			cleanText: o.boolean("clean_text", true),
@@ -332,20 +342,14 @@ func parsePreTokenizer(path string, raw json.RawMessage) (preTokenizer, error) {
 	var t preTokenizer
 	switch typ := typeOf(o); typ {
 	case "Sequence":
-		var subs []json.RawMessage
-		o.get("pretokenizers", &subs)
-		seq := sequencePreTokenizer{}
-		for i, s := range subs {
-			sub, err := parsePreTokenizer(fmt.Sprintf("%s.pretokenizers[%d]", path, i), s)
-			if err != nil {
-				return nil, err
-			}
-			seq = append(seq, sub)
+		seq, err := parseSequence(o, path, "pretokenizers", parsePreTokenizer)
+		if err != nil {
+			return nil, err
 		}
 		if len(seq) == 0 {
 			return nil, unsupported(path, "empty pre-tokenizer Sequence")
 		}
-		t = seq
+		t = sequencePreTokenizer(seq)
 	case "BertPreTokenizer":
 		t = bertPreTokenizer{}
 	case "Whitespace":

@@ -164,6 +164,9 @@ func biShapeFolder(t testing.TB, shape string) string {
 	return dst
 }
 
+// openBiDir opens a model folder with a silent logger, skipping (or failing
+// under GLINER_REQUIRE_SHARED=1) when ONNX Runtime is missing; the model is
+// closed when the test ends.
 func openBiDir(t testing.TB, dir string, opts ...Option) *Model {
 	t.Helper()
 	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)

@@ -7,9 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
-	"io"
-	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -139,15 +136,7 @@ func openFixture(t testing.TB, name string, opts ...Option) *Model {
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("fixture %s missing: regenerate with make fixtures", name)
 	}
-	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
-	m, err := Open(dir, opts...)
-	var nf *encoder.LibraryNotFoundError
-	if errors.As(err, &nf) {
-		testenv.Missing(t, "ONNX Runtime not found (run scripts/setup-ort.sh): %v", err)
-	}
-	require.NoError(t, err)
-	t.Cleanup(func() { m.Close() })
-	return m
+	return openBiDir(t, dir, opts...)
 }
 
 // withText fills in the text of golden entities, which the files may omit:

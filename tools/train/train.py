@@ -40,11 +40,11 @@ PRESETS = {
     "default": dict(
         span_mode="markerV0", max_width=12, hidden_size=128,
         encoder=dict(emb_dim=128, d_model=128, n_layers=2, n_heads=4, ffn_dim=512, dropout=0.1),
-        dropout=0.1, lr=1.5e-3, weight_decay=0.01, batch_size=12, steps=3300, warmup=200, eval_every=550,
+        dropout=0.1, lr=1.5e-3, weight_decay=0.01, batch_size=12, steps=8000, warmup=200, eval_every=1000,
         embed_ent_token=False,
         train=dict(ncbi_disease=0, bc5cdr=0, bc2gm=0), devel_limit=600, min_count=2,
-        row_dropout=0.05, empty_keep=0.25, threads=2, max_minutes=45, patience=3, devel_shuffle=True,
-        calib_steps=600, calib_lr=3e-4, calib_eval_every=300, calib_max_minutes=12,
+        row_dropout=0.05, empty_keep=0.25, threads=2, max_minutes=75, patience=3, devel_shuffle=True,
+        calib_steps=1500, calib_lr=3e-4, calib_eval_every=500, calib_max_minutes=12,
     ),
 }
 

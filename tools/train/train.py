@@ -201,6 +201,27 @@ def token_loss(logits, d, examples, loss=LOSS):
     return (l * valid).sum() / B
 
 
+
+def train_step(model, opt, sched, sentences, tok, rng, P, loss_kind):
+    """One optimisation step on a batch of sentences with the given loss
+    (LOSS: GLiNER's focal loss; BCE: plain binary cross-entropy); returns
+    the batch loss."""
+    exs = [D.make_example(s, rng, P["max_width"]) for s in sentences]
+    d = D.encode(exs, tok, P["max_width"], with_targets=P["span_mode"] != "token_level")
+    if P["span_mode"] == "token_level":
+        logits = model(d["input_ids"], d["attention_mask"], d["words_mask"], d["text_lengths"])
+        loss = token_loss(logits, d, exs, loss_kind)
+    else:
+        logits = model(d["input_ids"], d["attention_mask"], d["words_mask"], d["text_lengths"],
+                       d["span_idx"], d["span_mask"])
+        loss = span_loss(logits, d, loss_kind)
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    return float(loss)
+
 def load_training(P, tok, shared, log_f=None):
     train, devel = [], {}
     for key, limit in P["train"].items():
@@ -274,22 +295,8 @@ def run(preset, shared, workdir, tokenizer="deberta-v3", seed=42, export_dir=Non
         order = D.batches(train, bs, rng, key_len=lambda s: len(s.words))
         run_loss, nb = 0.0, 0
         for bidx in order:
-            exs = [D.make_example(train[j], rng, P["max_width"]) for j in bidx]
-            d = D.encode(exs, tok, P["max_width"], with_targets=P["span_mode"] != "token_level")
-            if P["span_mode"] == "token_level":
-                logits = model(d["input_ids"], d["attention_mask"], d["words_mask"], d["text_lengths"])
-                loss = token_loss(logits, d, exs)
-            else:
-                logits = model(d["input_ids"], d["attention_mask"], d["words_mask"], d["text_lengths"],
-                               d["span_idx"], d["span_mask"])
-                loss = span_loss(logits, d)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
+            run_loss += train_step(model, opt, sched, [train[j] for j in bidx], tok, rng, P, LOSS)
             step += 1
-            run_loss += float(loss)
             nb += 1
             if step % 100 == 0:
                 log("epoch %d step %d/%d loss %.4f lr %.2e %.1f min" % (
@@ -378,22 +385,8 @@ def calibrate(P, model, tok, train, devel, cfg, workdir, seed, best, history, st
         order = D.batches(train, bs, rng, key_len=lambda s: len(s.words))
         run_loss, nb = 0.0, 0
         for bidx in order:
-            exs = [D.make_example(train[j], rng, P["max_width"]) for j in bidx]
-            d = D.encode(exs, tok, P["max_width"], with_targets=P["span_mode"] != "token_level")
-            if P["span_mode"] == "token_level":
-                logits = model(d["input_ids"], d["attention_mask"], d["words_mask"], d["text_lengths"])
-                loss = token_loss(logits, d, exs, BCE)
-            else:
-                logits = model(d["input_ids"], d["attention_mask"], d["words_mask"], d["text_lengths"],
-                               d["span_idx"], d["span_mask"])
-                loss = span_loss(logits, d, BCE)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
+            run_loss += train_step(model, opt, sched, [train[j] for j in bidx], tok, rng, P, BCE)
             step += 1
-            run_loss += float(loss)
             nb += 1
             if step % 100 == 0:
                 log("stage 2 step %d/%d loss %.4f lr %.2e %.1f min" % (

@@ -60,17 +60,18 @@ Flags:
 `
 
 type evalFlags struct {
-	model, data, format, labels, match, report, name *string
-	threshold                                        *float64
-	nested, multiLabel, compare                      *bool
-	batch, limit                                     *int
+	model                                     *modelFlags
+	data, format, labels, match, report, name *string
+	threshold                                 *float64
+	nested, multiLabel, compare               *bool
+	batch, limit                              *int
 }
 
 func newEvalFlags(stderr io.Writer) (*flag.FlagSet, *evalFlags) {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := &evalFlags{
-		model:      addModelFlag(fs),
+		model:      addModelFlags(fs),
 		data:       fs.String("data", "", "gold corpus file (required)"),
 		format:     fs.String("format", "", "corpus format: conll, pubtator or jsonl (default: from the file name)"),
 		labels:     fs.String("labels", "", `corpus type to label map, e.g. "Disease=disease,Chemical=chemical compound"`),
@@ -175,13 +176,16 @@ func (f *evalFlags) options() (evaluate.Options, evaluate.Format, error) {
 
 // describe fills in the run's settings.
 func (f *evalFlags) describe(r *evaluate.Report, format evaluate.Format) {
-	r.Model = *f.model
+	r.Model = f.model.model
 	if r.Model == "" {
 		r.Model = "built-in"
 	}
 	r.Name = *f.name
 	if r.Name == "" {
 		r.Name = filepath.Base(strings.TrimPrefix(r.Model, hfPrefix))
+		if v := strings.ToLower(f.model.variant); v != "" && v != "fp32" {
+			r.Name += "-" + v
+		}
 	}
 	r.Data, r.Format = *f.data, format.String()
 	r.Threshold, r.Nested, r.Batch = *f.threshold, *f.nested, *f.batch

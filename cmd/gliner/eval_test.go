@@ -62,7 +62,7 @@ func useGoldModel(t *testing.T, corpus string, labelOf func(string) string) *gol
 		g.gold[d.Text] = d.Entities
 	}
 	old := openExtractor
-	openExtractor = func(spec string) (extractorModel, error) { return g, nil }
+	openExtractor = func(modelFlags) (extractorModel, error) { return g, nil }
 	t.Cleanup(func() { openExtractor = old })
 	return g
 }

@@ -40,18 +40,19 @@ Flags:
 
 // extractFlags are the flags of gliner extract.
 type extractFlags struct {
-	model, labels, labelThresholds, offsets string
-	labelCache                              string
-	threshold                               float64
-	nested, multiLabel                      bool
-	batch                                   int
+	labels, labelThresholds, offsets string
+	labelCache                       string
+	model                            *modelFlags
+	threshold                        float64
+	nested, multiLabel               bool
+	batch                            int
 }
 
 func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var f extractFlags
-	fs.StringVar(&f.model, "model", "", "model folder, or hf:owner/name (default: the built-in model)")
+	f.model = addModelFlags(fs)
 	fs.StringVar(&f.labels, "labels", "", "comma-separated entity types, e.g. \"disease,chemical\" (required)")
 	fs.Float64Var(&f.threshold, "threshold", 0.5, "score a span must exceed")
 	fs.StringVar(&f.labelThresholds, "label-threshold", "", "per-label thresholds, e.g. \"disease=0.4,chemical=0.7\"")
@@ -88,7 +89,7 @@ func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f.labelCache != "" {
 		mopts = append(mopts, gliner.WithLabelCache(f.labelCache))
 	}
-	m, err := openModel(f.model, mopts...)
+	m, err := openModel(*f.model, mopts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "gliner extract: %v\n", err)
 		return exitRuntime

@@ -28,7 +28,7 @@ func fixtureModel(t *testing.T) string {
 // fixture model over the first NCBI-disease and BC5CDR test sentences.
 func TestEvalFixtureModel(t *testing.T) {
 	model := fixtureModel(t)
-	if _, err := openModel(model); err != nil {
+	if _, err := openModel(modelFlags{model: model}); err != nil {
 		testenv.Missing(t, "fixture model does not open: %v", err)
 	}
 	for _, tc := range []struct{ data, labels string }{
@@ -60,7 +60,7 @@ func TestEvalFixtureModel(t *testing.T) {
 // TestServeFixtureModel answers one request with the real pipeline.
 func TestServeFixtureModel(t *testing.T) {
 	model := fixtureModel(t)
-	m, err := openModel(model)
+	m, err := openModel(modelFlags{model: model})
 	if err != nil {
 		testenv.Missing(t, "fixture model does not open: %v", err)
 	}

@@ -20,54 +20,80 @@ const modelUsage = `model: a model folder, "hf:owner/name[@revision]" (downloade
 // hfPrefix marks a --model value that names a Hugging Face repository.
 const hfPrefix = "hf:"
 
-// addModelFlag registers --model on a subcommand's flag set.
-func addModelFlag(fs *flag.FlagSet) *string {
-	return fs.String("model", "", modelUsage)
+// variantUsage documents --variant in every subcommand that opens a model.
+const variantUsage = `ONNX variant: fp32 (model.onnx), or the suffix of model_<variant>.onnx such as fp16, int8 or quantized; with hf: models, the variant to download (fp32, fp16 or int8)`
+
+// modelFlags are --model and --variant.
+type modelFlags struct {
+	model, variant string
+}
+
+// addModelFlags registers --model and --variant on a subcommand's flag set.
+func addModelFlags(fs *flag.FlagSet) *modelFlags {
+	f := &modelFlags{}
+	fs.StringVar(&f.model, "model", "", modelUsage)
+	fs.StringVar(&f.variant, "variant", "fp32", variantUsage)
+	return f
 }
 
 // logOut receives the messages of model resolution (downloads, offline
 // fallback); the subcommands point it at their stderr.
 var logOut io.Writer = os.Stderr
 
-// openModel opens the model named by spec: "" is the built-in model
+// errBuiltinVariant reports a --variant other than fp32 for the built-in model.
+var errBuiltinVariant = errors.New("the built-in model has only the fp32 variant")
+
+// openModel opens the model named by f: model "" is the built-in model
 // ([gliner.OpenDefault]); "hf:owner/name[@rev]" is fetched into the Hugging
 // Face cache on first use (see [resolveModelDir]) and opened from the
-// snapshot; anything else is a model folder.
-func openModel(spec string, opts ...gliner.Option) (*gliner.Model, error) {
-	if spec == "" {
+// snapshot; anything else is a model folder. variant picks the ONNX file.
+func openModel(f modelFlags, opts ...gliner.Option) (*gliner.Model, error) {
+	fp32 := f.variant == "" || strings.EqualFold(f.variant, "fp32")
+	if f.model == "" {
+		if !fp32 {
+			return nil, fmt.Errorf("%w, not %q", errBuiltinVariant, f.variant)
+		}
 		return gliner.OpenDefault(opts...)
 	}
-	dir, err := resolveModelDir(context.Background(), spec)
+	if !strings.HasPrefix(f.model, hfPrefix) {
+		if !fp32 {
+			opts = append(opts, gliner.WithVariant(strings.ToLower(f.variant)))
+		}
+		return gliner.Open(f.model, opts...)
+	}
+	v, err := hub.ParseVariant(f.variant)
 	if err != nil {
 		return nil, err
 	}
-	return gliner.Open(dir, opts...)
+	snap, err := resolveModelDir(context.Background(), f.model, v)
+	if err != nil {
+		return nil, err
+	}
+	if file := snap.ONNXFile(); file != "" {
+		opts = append(opts, gliner.WithONNXFile(file))
+	}
+	return gliner.Open(snap.Dir, opts...)
 }
 
-// resolveModelDir returns the folder of a model spec. For "hf:" specs a
-// cached snapshot of the revision is used as is, without network access;
-// otherwise the fp32 model is downloaded first (gliner pull fetches other
-// variants).
-func resolveModelDir(ctx context.Context, spec string) (string, error) {
+// resolveModelDir returns the snapshot of an "hf:" model spec holding the
+// variant. A cached snapshot of the revision is used as is, without network
+// access; otherwise the files are downloaded first.
+func resolveModelDir(ctx context.Context, spec string, v hub.Variant) (*hub.Snapshot, error) {
 	repo, ok := strings.CutPrefix(spec, hfPrefix)
 	if !ok {
-		return spec, nil
+		return nil, fmt.Errorf("model %q does not start with %q", spec, hfPrefix)
 	}
 	ref, err := hub.ParseRef(repo)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	c := hub.NewClient()
 	c.Logf = func(format string, args ...any) { fmt.Fprintf(logOut, format+"\n", args...) }
-	if snap, err := c.Cached(ref, hub.FP32); err == nil {
-		return snap.Dir, nil
+	if snap, err := c.Cached(ref, v); err == nil {
+		return snap, nil
 	}
-	fmt.Fprintf(logOut, "gliner: downloading %s@%s from %s into %s\n", ref.Repo, ref.Revision, c.Endpoint, c.Cache)
-	snap, err := c.Download(ctx, ref, hub.FP32)
-	if err != nil {
-		return "", err
-	}
-	return snap.Dir, nil
+	fmt.Fprintf(logOut, "gliner: downloading %s@%s (%s) from %s into %s\n", ref.Repo, ref.Revision, v, c.Endpoint, c.Cache)
+	return c.Download(ctx, ref, v)
 }
 
 // extractorModel is what eval and serve use of a model.
@@ -77,8 +103,8 @@ type extractorModel interface {
 }
 
 // openExtractor opens a model for eval and serve; tests replace it.
-var openExtractor = func(spec string) (extractorModel, error) {
-	m, err := openModel(spec)
+var openExtractor = func(f modelFlags) (extractorModel, error) {
+	m, err := openModel(f)
 	if err != nil {
 		return nil, err
 	}

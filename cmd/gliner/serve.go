@@ -48,7 +48,7 @@ Flags:
 func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	model := addModelFlag(fs)
+	model := addModelFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	var cfg server.Config
 	fs.Int64Var(&cfg.MaxBody, "max-body", 1<<20, "largest request body in bytes (413 above)")

@@ -43,7 +43,7 @@ func (s *slowModel) Close() error { s.mu.Lock(); s.closed = true; s.mu.Unlock();
 func TestServeSIGTERM(t *testing.T) {
 	m := &slowModel{delay: 300 * time.Millisecond}
 	old := openExtractor
-	openExtractor = func(string) (extractorModel, error) { return m, nil }
+	openExtractor = func(modelFlags) (extractorModel, error) { return m, nil }
 	t.Cleanup(func() { openExtractor = old })
 
 	pr, pw := io.Pipe()
@@ -130,7 +130,7 @@ func TestServeUsage(t *testing.T) {
 		}
 	}
 	old := openExtractor
-	openExtractor = func(string) (extractorModel, error) { return &slowModel{}, nil }
+	openExtractor = func(modelFlags) (extractorModel, error) { return &slowModel{}, nil }
 	t.Cleanup(func() { openExtractor = old })
 	code, _, stderr := cli("serve", "--addr", "256.0.0.1:1")
 	if code != exitRuntime {

@@ -318,3 +318,14 @@ func (s *Snapshot) CopyTo(dir string) error {
 	}
 	return nil
 }
+
+// ONNXFile returns the graph the snapshot selected for its variant (such as
+// "onnx/model_quantized.onnx"), relative to Dir, or "" if it has none.
+func (s *Snapshot) ONNXFile() string {
+	for _, f := range s.Files {
+		if strings.HasSuffix(f, ".onnx") {
+			return f
+		}
+	}
+	return ""
+}

@@ -254,6 +254,9 @@ class GLiNER(nn.Module):
         self.max_width = cfg["max_width"]
         self.class_token_index = cfg["class_token_index"]
         self.embed_ent_token = cfg.get("embed_ent_token", True)
+        # "first": a word is its first sub-token (the reference); "mean": the
+        # mean of all its sub-tokens (same inputs, same ONNX contract).
+        self.word_pool = cfg.get("word_pool", "first")
         D = cfg["hidden_size"]
         enc = cfg["encoder"]
         self.token_rep_layer = TokenEncoder(remap, n_rows, unk_row, enc["emb_dim"], enc["d_model"], enc["n_layers"],
@@ -265,6 +268,10 @@ class GLiNER(nn.Module):
             self.scorer = Scorer(D, dropout)
         else:
             self.span_rep_layer = SpanMarkerV0(D, self.max_width, dropout)
+            # Dropout on the [B, W*K, 4D] span hidden layer is a training-only
+            # choice (no effect on the exported graph); "span_dropout" sets it
+            # apart from the other layers because it is the costliest one.
+            self.span_rep_layer.out_project[2].p = cfg.get("span_dropout", dropout)
             self.prompt_rep_layer = create_projection_layer(D, dropout)
 
     def representations(self, input_ids, attention_mask, words_mask, text_lengths, W):
@@ -282,10 +289,23 @@ class GLiNER(nn.Module):
         onehot = (is_ent.unsqueeze(-1) & (rank.unsqueeze(-1) == cls.view(1, 1, -1))).to(tok.dtype)  # [B,T,C]
         prompts = torch.matmul(onehot.transpose(1, 2), tok)  # [B,C,D]
         prompts_mask = (cls.view(1, -1) < is_ent.long().sum(dim=1, keepdim=True))
-        # Word embeddings: first sub-token of each text word (words_mask = 1..n).
         widx = torch.arange(W)
-        wonehot = ((words_mask.unsqueeze(-1) - 1) == widx.view(1, 1, -1)).to(tok.dtype)  # [B,T,W]
-        words = torch.matmul(wonehot.transpose(1, 2), tok)  # [B,W,D]
+        if self.word_pool == "mean":
+            # Word embeddings: mean over all sub-tokens of each text word. A
+            # word's sub-tokens run from its words_mask entry (1..n, in order)
+            # up to the next word's; the cumulative count of word starts gives
+            # every sub-token its word. The closing [SEP] (the last attended
+            # token) belongs to no word.
+            wid = torch.cumsum((words_mask > 0).long(), dim=1)  # [B,T]
+            nxt = torch.cat([attention_mask[:, 1:], torch.zeros_like(attention_mask[:, :1])], dim=1)
+            inword = (wid > 0) & (nxt > 0)
+            wonehot = (((wid - 1).unsqueeze(-1) == widx.view(1, 1, -1)) & inword.unsqueeze(-1)).to(tok.dtype)
+            count = wonehot.sum(dim=1).clamp(min=1.0)  # [B,W]
+            words = torch.matmul(wonehot.transpose(1, 2), tok) / count.unsqueeze(-1)  # [B,W,D]
+        else:
+            # Word embeddings: first sub-token of each text word (words_mask = 1..n).
+            wonehot = ((words_mask.unsqueeze(-1) - 1) == widx.view(1, 1, -1)).to(tok.dtype)  # [B,T,W]
+            words = torch.matmul(wonehot.transpose(1, 2), tok)  # [B,W,D]
         mask = widx.view(1, -1) < text_lengths  # [B,W]
         words = self.rnn(words, mask)
         return words, mask, prompts, prompts_mask

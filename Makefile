@@ -5,7 +5,7 @@ GO        ?= go
 GOTEST    ?= $(GO) test
 TESTFLAGS ?= -timeout 25m
 
-.PHONY: all demo test deps deps-run vet test-nocgo fuzz bench fixtures goldens train-default
+.PHONY: all demo test deps deps-run vet test-nocgo fuzz bench fixtures goldens train-default eval-default
 
 all: test
 
@@ -70,3 +70,15 @@ train-default:
 	scripts/setup-train.sh
 	/usr/bin/python3 -m tools.train.train --preset default --shared $(SHARED) \
 	    --workdir .cache/train-default --export-dir internal/builtin/model
+
+## eval-default: score the built-in model on the three test splits with gliner eval
+## (the model card's table; reports in .cache/eval-default).
+eval-default: deps-run
+	mkdir -p .cache/eval-default
+	$(GO) build -o .cache/eval-default/gliner ./cmd/gliner
+	.cache/eval-default/gliner eval --data $(SHARED)/data/conll/ncbi-disease/test.tsv \
+	    --labels "Disease=disease" --report .cache/eval-default/ncbi-disease.json
+	.cache/eval-default/gliner eval --data $(SHARED)/data/conll/bc5cdr/test.tsv \
+	    --labels "Chemical=chemical,Disease=disease" --report .cache/eval-default/bc5cdr.json
+	.cache/eval-default/gliner eval --data $(SHARED)/data/conll/bc2gm/test.tsv \
+	    --labels "GENE=gene" --report .cache/eval-default/bc2gm.json

@@ -60,6 +60,10 @@ def gliner_config(ck, tok):
             "hidden_size": enc["d_model"], "embedding_size": enc["emb_dim"], "num_hidden_layers": enc["n_layers"],
             "num_attention_heads": enc["n_heads"], "intermediate_size": enc["ffn_dim"],
             "vocab_size": tok.vocab_size, "embedding_rows": ck["n_rows"],
+            # How the graph pools a word's sub-tokens inside (the inputs stay
+            # the reference's: words_mask marks first sub-tokens, hence
+            # subtoken_pooling "first" below).
+            "word_pooling": cfg.get("word_pool", "first"),
         },
         "labels_encoder": None,
         "labels_encoder_config": None,

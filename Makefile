@@ -36,6 +36,7 @@ test-nocgo:
 ## test: the whole suite: vet, the no-cgo build, every fuzz target briefly, then all tests.
 test: deps vet test-nocgo
 	/usr/bin/python3 -m unittest discover -s tools/reference -p 'test_*.py'
+	/usr/bin/python3 -m unittest discover -s tools/train -t . -p 'test_*.py'
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 	$(GOTEST) $(TESTFLAGS) ./...
 

@@ -66,7 +66,7 @@ fixtures:
 goldens:
 	scripts/gen_goldens.sh
 
-## train-default: train the built-in model from the shared corpora (up to 90 minutes).
+## train-default: train the built-in model from the shared corpora (63 minutes on 2 cores; capped under 90).
 train-default:
 	scripts/setup-train.sh
 	/usr/bin/python3 -m tools.train.train --preset default --shared $(SHARED) \

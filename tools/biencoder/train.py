@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from tools.train import data as D  # noqa: E402
 from tools.train import tok as tokmod  # noqa: E402
-from tools.train.train import build_vocab, greedy_flat  # noqa: E402
+from tools.train.train import build_vocab, greedy_flat, label_word_ids, remap_rows  # noqa: E402
 from tools.biencoder.model import BiEncoderSpanModel  # noqa: E402
 
 CFG = dict(
@@ -58,26 +58,8 @@ def label_vocab(lt):
     """(remap over the BERT vocabulary, rows, unk_row, special_rows): every id of the
     training phrasings and negatives gets a row; any other id -> the UNK row."""
     b = lt.bert
-    keep = set()
-    for ph in D.PHRASINGS.values():
-        for p in ph:
-            keep.update(b.encode_word(p))
-    for n in D.NEGATIVES:
-        keep.update(b.encode_word(n))
-    special = sorted({b.pad_id, b.cls_id, b.sep_id, b.unk_id})
-    keep.difference_update(special)
-    remap = torch.zeros(len(b.vocab), dtype=torch.long)
-    row, special_rows = 1, []
-    for i in special:
-        if i == b.unk_id:
-            continue
-        remap[i] = row
-        special_rows.append(row)
-        row += 1
-    for i in sorted(keep):
-        remap[i] = row
-        row += 1
-    return remap, row, 0, special_rows
+    return remap_rows(label_word_ids(b.encode_word), {b.pad_id, b.cls_id, b.sep_id, b.unk_id}, b.unk_id,
+                      len(b.vocab))
 
 
 def encode_texts(words_list, tok, K):

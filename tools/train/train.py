@@ -74,20 +74,32 @@ def build_vocab(tok, sentences, min_count):
             for i in tok.encode_word(w):
                 counts[i] = counts.get(i, 0) + 1
     keep = set(i for i, c in counts.items() if c >= min_count)
+    keep.update(label_word_ids(tok.encode_word))
+    return remap_rows(keep, tok.special_ids(), tok.unk_id, tok.vocab_size)
+
+
+def label_word_ids(encode_word):
+    """The sub-word ids of every label phrasing and negative label."""
+    ids = set()
     for phr in D.PHRASINGS.values():
         for p in phr:
-            keep.update(tok.encode_word(p))
+            ids.update(encode_word(p))
     for n in D.NEGATIVES:
-        keep.update(tok.encode_word(n))
-    special = sorted(set(tok.special_ids()))
-    keep.difference_update(special)
-    remap = torch.zeros(tok.vocab_size, dtype=torch.long)  # row 0 = UNK row for unseen ids
-    unk_row = 0
-    row = 1
-    special_rows = []
+        ids.update(encode_word(n))
+    return ids
+
+
+def remap_rows(keep, special, unk_id, vocab_size):
+    """Embedding rows for a vocabulary: row 0 is the UNK row (unk_id and every
+    id not kept), then one row per special id, then one per kept id, in id
+    order. Returns (remap LongTensor[vocab_size], n_rows, unk_row 0,
+    special_rows)."""
+    special = sorted(set(special))
+    keep = set(keep).difference(special)
+    remap = torch.zeros(vocab_size, dtype=torch.long)
+    row, special_rows = 1, []
     for i in special:
-        if i == tok.unk_id:
-            remap[i] = unk_row
+        if i == unk_id:
             continue
         remap[i] = row
         special_rows.append(row)
@@ -95,7 +107,7 @@ def build_vocab(tok, sentences, min_count):
     for i in sorted(keep):
         remap[i] = row
         row += 1
-    return remap, row, unk_row, special_rows
+    return remap, row, 0, special_rows
 
 
 def greedy_flat(cands):

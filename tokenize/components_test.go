@@ -179,8 +179,16 @@ func writeVariant(tb testing.TB, base string, set map[string]any) string {
 		}
 		doc[k] = b
 	}
-	out, _ := json.Marshal(doc)
-	path := filepath.Join(tb.TempDir(), "tokenizer.json")
+	return writeJSON(tb, filepath.Join(tb.TempDir(), "tokenizer.json"), doc)
+}
+
+// writeJSON writes v as JSON to path and returns path.
+func writeJSON(tb testing.TB, path string, v any) string {
+	tb.Helper()
+	out, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		tb.Fatal(err)
 	}
@@ -283,15 +291,7 @@ func toyBPETokenizerJSON(tb testing.TB, inputs []parityInput) string {
 			"end_of_word_suffix": nil, "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
 			"vocab": vocab, "merges": mergeStrs},
 	}
-	out, err := json.Marshal(doc)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	path := filepath.Join(fixtureDir(tb), "bpe.tokenizer.json")
-	if err := os.WriteFile(path, out, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	return path
+	return writeJSON(tb, filepath.Join(fixtureDir(tb), "bpe.tokenizer.json"), doc)
 }
 
 // toyCharBPETokenizerJSON trains a small character-level BPE with a
@@ -403,15 +403,7 @@ func toyCharBPETokenizerJSON(tb testing.TB, inputs []parityInput) string {
 			"end_of_word_suffix": suffix, "fuse_unk": false, "byte_fallback": true, "ignore_merges": false,
 			"vocab": vocab, "merges": merges},
 	}
-	out, err := json.Marshal(doc)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	path := filepath.Join(fixtureDir(tb), "bpe-chars.tokenizer.json")
-	if err := os.WriteFile(path, out, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	return path
+	return writeJSON(tb, filepath.Join(fixtureDir(tb), "bpe-chars.tokenizer.json"), doc)
 }
 
 var (

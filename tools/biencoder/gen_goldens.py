@@ -35,15 +35,9 @@ sys.path.insert(0, REPO)
 import corpora  # noqa: E402
 import gliner_ref as g  # noqa: E402
 from fixture import tokenizer_json_for  # noqa: E402
+from gen_goldens import DEFAULT_LABELS, SETTINGS  # noqa: E402  (the uni-encoder goldens' settings)
 from tools.biencoder.model import load_checkpoint  # noqa: E402
 
-DEFAULT_LABELS = ["disease", "chemical", "gene"]
-SETTINGS = [
-    g.Setting("flat_0.5", 0.5, flat_ner=True, multi_label=False),
-    g.Setting("nested_0.5", 0.5, flat_ner=False, multi_label=False),
-    g.Setting("flat_multi_0.3", 0.3, flat_ner=True, multi_label=True),
-    g.Setting("perlabel_flat", {"disease": 0.4, "chemical": 0.7, "gene": 0.5}, flat_ner=True, multi_label=False),
-]
 LOGIT_TEXTS = 4
 
 

@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from tools.train import data as D  # noqa: E402
 from tools.train import tok as tokmod  # noqa: E402
-from tools.train.train import build_vocab, greedy_flat, label_word_ids, remap_rows  # noqa: E402
+from tools.train.train import build_vocab, greedy_flat, label_word_ids, prf, remap_rows  # noqa: E402
 from tools.biencoder.model import BiEncoderSpanModel  # noqa: E402
 
 CFG = dict(
@@ -157,9 +157,7 @@ def evaluate(model, sents, tok, lt, K, bs=32):
                 fp += len(pred - gold)
                 fn += len(gold - pred)
     model.train()
-    pr = tp / (tp + fp) if tp + fp else 0.0
-    rc = tp / (tp + fn) if tp + fn else 0.0
-    return dict(p=pr, r=rc, f1=2 * pr * rc / (pr + rc) if pr + rc else 0.0)
+    return prf(tp, fp, fn)
 
 
 def main():

@@ -180,10 +180,14 @@ def evaluate(model, tok, sentences, cfg, batch_size=32):
                 fp += len(p - g)
                 fn += len(g - p)
     model.train()
+    return dict(prf(tp, fp, fn), tp=tp, fp=fp, fn=fn)
+
+
+def prf(tp, fp, fn):
+    """Micro precision, recall and F1 from counts: dict(p, r, f1)."""
     prec = tp / (tp + fp) if tp + fp else 0.0
     rec = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    return dict(p=prec, r=rec, f1=f1, tp=tp, fp=fp, fn=fn)
+    return dict(p=prec, r=rec, f1=2 * prec * rec / (prec + rec) if prec + rec else 0.0)
 
 
 def focal_loss(logits, targets, alpha, gamma):

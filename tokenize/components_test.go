@@ -241,13 +241,7 @@ func toyBPETokenizerJSON(tb testing.TB, inputs []parityInput) string {
 				pairs[[2]string{syms[k], syms[k+1]}] += counts[i]
 			}
 		}
-		var best [2]string
-		bestN := 0
-		for p, n := range pairs {
-			if n > bestN || n == bestN && (p[0]+" "+p[1]) < (best[0]+" "+best[1]) {
-				best, bestN = p, n
-			}
-		}
+		best, bestN := mostFrequentPair(pairs)
 		if bestN < 2 {
 			break
 		}
@@ -362,13 +356,7 @@ func toyCharBPETokenizerJSON(tb testing.TB, inputs []parityInput) string {
 				pairs[[2]string{syms[k], syms[k+1]}] += freq[keys[i]]
 			}
 		}
-		var best [2]string
-		bestN := 0
-		for p, n := range pairs {
-			if n > bestN || n == bestN && (p[0]+" "+p[1]) < (best[0]+" "+best[1]) {
-				best, bestN = p, n
-			}
-		}
+		best, bestN := mostFrequentPair(pairs)
 		if bestN < 2 {
 			break
 		}
@@ -423,4 +411,15 @@ func fixtureDir(tb testing.TB) string {
 		tb.Fatal("cannot create a temporary directory")
 	}
 	return fixturePath
+}
+
+// mostFrequentPair returns the most frequent symbol pair, ties broken by the
+// smaller "a b" string, so toy BPE training is deterministic.
+func mostFrequentPair(pairs map[[2]string]int) (best [2]string, bestN int) {
+	for p, n := range pairs {
+		if n > bestN || n == bestN && (p[0]+" "+p[1]) < (best[0]+" "+best[1]) {
+			best, bestN = p, n
+		}
+	}
+	return best, bestN
 }

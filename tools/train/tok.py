@@ -27,7 +27,19 @@ ENT_TOKEN = "<<ENT>>"
 SEP_TOKEN = "<<SEP>>"
 
 
-class DebertaTokenizer:
+class _AddedTokens:
+    """The ids of GLiNER's added prompt tokens (self.added: token -> id)."""
+
+    @property
+    def ent_id(self):
+        return self.added[ENT_TOKEN]
+
+    @property
+    def sep_token_id(self):
+        return self.added[SEP_TOKEN]
+
+
+class DebertaTokenizer(_AddedTokens):
     kind = "deberta-v3"
     model_name = "microsoft/deberta-v3-base"
 
@@ -50,14 +62,6 @@ class DebertaTokenizer:
             ids = self.sp.encode(word)
             self.cache[word] = ids
         return ids
-
-    @property
-    def ent_id(self):
-        return self.added[ENT_TOKEN]
-
-    @property
-    def sep_token_id(self):
-        return self.added[SEP_TOKEN]
 
     def special_ids(self):
         return [self.pad_id, self.cls_id, self.sep_id, self.unk_id] + list(self.added.values())
@@ -104,7 +108,7 @@ def _is_cjk(cp):
             or 0x2F800 <= cp <= 0x2FA1F)
 
 
-class BertTokenizer:
+class BertTokenizer(_AddedTokens):
     kind = "bert-wordpiece"
     model_name = "bert-base-uncased"
 
@@ -118,14 +122,6 @@ class BertTokenizer:
         self.pad_id, self.cls_id, self.sep_id, self.unk_id = (self.vocab["[PAD]"], self.vocab["[CLS]"],
                                                               self.vocab["[SEP]"], self.vocab["[UNK]"])
         self.cache = {}
-
-    @property
-    def ent_id(self):
-        return self.added[ENT_TOKEN]
-
-    @property
-    def sep_token_id(self):
-        return self.added[SEP_TOKEN]
 
     def special_ids(self):
         return [self.pad_id, self.cls_id, self.sep_id, self.unk_id, self.vocab["[MASK]"]] + list(self.added.values())

@@ -20,8 +20,8 @@ import (
 )
 
 // Files of a bi-encoder model folder (GLiNER's labels_encoder set in
-// gliner_config.json, docs/reference.md §6). scripts/export_biencoder.py writes such a
-// folder from a checkpoint of the reference Python package.
+// gliner_config.json, docs/reference.md §6). scripts/export_biencoder.py
+// writes such a folder from a checkpoint of the reference Python package.
 //
 // Layout:
 //
@@ -33,7 +33,8 @@ import (
 //	                        folder carries it to work offline
 //	labels_encoder.onnx     the label graph
 //	text_encoder.onnx       the text graph
-//	model.onnx              optional: the reference's own one-graph export (docs/reference.md §4.4)
+//	model.onnx              optional: the reference's own one-graph export
+//	                        (docs/reference.md §4.4)
 //
 // The two graphs may also sit in an onnx/ subfolder. A folder with only a
 // one-graph model.onnx (or opened with [WithONNXFile]) runs that graph,
@@ -44,10 +45,10 @@ import (
 // [C, L]: each label tokenized alone as plain text with the label
 // tokenizer's special tokens, e.g. "[CLS] label [SEP]") and returns one
 // float32 row of D values per label. The text graph takes the text inputs of
-// a span model without any prompt (docs/reference.md §4.2, §6: input_ids, attention_mask
-// and words_mask int64 [B, T], words numbered from 1 on the first word;
-// text_lengths int64 [B, 1]; span_idx int64 [B, W·K, 2]; span_mask bool
-// [B, W·K]). Two shapes exist, told apart by the graphs' inputs and outputs:
+// a span model without any prompt (docs/reference.md §4.2, §6: input_ids,
+// attention_mask and words_mask int64 [B, T], words numbered from 1 on the
+// first word; text_lengths int64 [B, 1]; span_idx int64 [B, W·K, 2];
+// span_mask bool [B, W·K]). Two shapes exist, told apart by the graphs' inputs and outputs:
 //
 //   - Matched (span models without post-fusion layers). The label graph
 //     returns label_vectors [C, D]: the label encoder's last hidden state,
@@ -63,7 +64,8 @@ import (
 //     logits [B, W, K, C]. Label embeddings are cached the same way; the text
 //     graph's cost grows with C.
 //
-// The probabilities are sigmoid(logits) decoded as for span models (docs/reference.md §5).
+// The probabilities are sigmoid(logits) decoded as for span models
+// (docs/reference.md §5).
 const (
 	LabelsGraphFile    = "labels_encoder.onnx"
 	TextGraphFile      = "text_encoder.onnx"

@@ -30,7 +30,7 @@ var _ family = (*uniModel)(nil)
 // openUni loads the tokenizer and the graph of a uni-encoder model and runs
 // the graph once (probe).
 func openUni(m *Model, c openConfig) (family, error) {
-	u := &uniModel{m: m, token: m.kind == KindToken}
+	u := &uniModel{m: m, token: m.cfg.tokenLevel()}
 	u.score = graphScorer(m)
 	if err := u.loadTokenizer(); err != nil {
 		return nil, err

@@ -113,6 +113,7 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if corpus.StrayInside > 0 {
 		fmt.Fprintf(stderr, "gliner eval: warning: %d I- tags continue no entity (invalid IOB2) and were ignored, as seqeval's strict mode does\n", corpus.StrayInside)
 	}
+	f.model.batch = *f.batch
 	m, err := openExtractor(*f.model)
 	if err != nil {
 		return runtimeError(stderr, "eval", err)

@@ -52,34 +52,12 @@ type extractFlags struct {
 }
 
 func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var f extractFlags
-	f.model = addModelFlags(fs)
-	fs.StringVar(&f.labels, "labels", "", "comma-separated entity types, e.g. \"disease,chemical\" (required; repeats are dropped, keeping the first)")
-	fs.Float64Var(&f.threshold, "threshold", 0.5, "score a span must exceed")
-	fs.StringVar(&f.labelThresholds, "label-threshold", "", "per-label thresholds, e.g. \"disease=0.4,chemical=0.7\"")
-	fs.BoolVar(&f.nested, "nested", false, "allow nested entities")
-	fs.BoolVar(&f.multiLabel, "multi-label", false, "allow several labels on one span")
-	fs.StringVar(&f.offsets, "offsets", "runes", "offset unit: runes (code points), bytes or utf16")
-	fs.IntVar(&f.batch, "batch", 8, "texts per model call")
-	fs.StringVar(&f.labelCache, "label-cache", defaultLabelCacheDir(), "bi-encoder models: folder keeping label embeddings across runs (\"\" = none)")
-	fs.Usage = func() { fmt.Fprint(stderr, extractHelp); fs.PrintDefaults() }
+	fs, f := newExtractFlags(stderr)
 	files, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
 	}
-	labels := splitList(f.labels)
-	opts, err := f.extractOptions()
-	if err == nil && len(labels) == 0 {
-		err = errors.New("--labels is required")
-	}
-	if err == nil {
-		f.unit, err = offsets.Parse(f.offsets)
-	}
-	if err == nil && f.batch < 1 {
-		err = errors.New("--batch must be at least 1")
-	}
+	labels, opts, err := f.check()
 	if err != nil {
 		return usageError(stderr, "extract", "%v", err)
 	}
@@ -96,10 +74,44 @@ func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runtimeError(stderr, "extract", err)
 	}
 	defer closeIn()
-	if err := extractStream(ctx, m, in, stdout, labels, opts, f); err != nil {
+	if err := extractStream(ctx, m, in, stdout, labels, opts, *f); err != nil {
 		return runtimeError(stderr, "extract", err)
 	}
 	return exitOK
+}
+
+func newExtractFlags(stderr io.Writer) (*flag.FlagSet, *extractFlags) {
+	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &extractFlags{model: addModelFlags(fs)}
+	fs.StringVar(&f.labels, "labels", "", "comma-separated entity types, e.g. \"disease,chemical\" (required; repeats are dropped, keeping the first)")
+	fs.Float64Var(&f.threshold, "threshold", 0.5, "score a span must exceed")
+	fs.StringVar(&f.labelThresholds, "label-threshold", "", "per-label thresholds, e.g. \"disease=0.4,chemical=0.7\"")
+	fs.BoolVar(&f.nested, "nested", false, "allow nested entities")
+	fs.BoolVar(&f.multiLabel, "multi-label", false, "allow several labels on one span")
+	fs.StringVar(&f.offsets, "offsets", "runes", "offset unit: runes (code points), bytes or utf16")
+	fs.IntVar(&f.batch, "batch", 8, "texts per model call")
+	fs.StringVar(&f.labelCache, "label-cache", defaultLabelCacheDir(), "bi-encoder models: folder keeping label embeddings across runs (\"\" = none)")
+	fs.Usage = func() { fmt.Fprint(stderr, extractHelp); fs.PrintDefaults() }
+	return fs, f
+}
+
+// check validates the flags and returns the labels and extraction options.
+func (f *extractFlags) check() ([]string, []gliner.ExtractOption, error) {
+	labels := splitList(f.labels)
+	if len(labels) == 0 {
+		return nil, nil, errors.New("--labels is required")
+	}
+	if f.batch < 1 {
+		return nil, nil, errors.New("--batch must be at least 1")
+	}
+	unit, err := offsets.Parse(f.offsets)
+	if err != nil {
+		return nil, nil, err
+	}
+	f.unit = unit
+	opts, err := f.extractOptions()
+	return labels, opts, err
 }
 
 // modelOptions are the options extract opens the model with: its batch

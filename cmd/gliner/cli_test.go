@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/gliner-go/gliner/gliner"
+	"github.com/gliner-go/gliner/internal/evaluate"
 	"github.com/gliner-go/gliner/internal/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -200,3 +202,18 @@ func repeatInt(v int64, n int) []int64 {
 }
 
 func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+// TestEvalStdin reads the gold corpus from stdin with --data -.
+func TestEvalStdin(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "gold.jsonl")
+	require.NoError(t, os.WriteFile(data, []byte(jsonlCorpus), 0o644))
+	useGoldModel(t, data, evaluate.DefaultLabel)
+	var out, errb bytes.Buffer
+	code := run([]string{"eval", "--data", "-", "--format", "jsonl"}, strings.NewReader(jsonlCorpus), &out, &errb)
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, out.String(), "micro")
+	errb.Reset()
+	code = run([]string{"eval", "--data", "-"}, strings.NewReader(jsonlCorpus), &out, &errb)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errb.String(), "needs --format")
+}

@@ -2,9 +2,6 @@ package main
 
 import "strings"
 
-// stdinName is the file argument that stands for standard input.
-const stdinName = "-"
-
 // layers are the "pkg: " prefixes of the errors of this module's packages.
 var layers = map[string]bool{
 	"gliner": true, "tokenize": true, "encoder": true, "span": true,

@@ -24,7 +24,7 @@ deps: deps-run
 demo: deps-run
 	$(GO) run ./cmd/gliner extract --labels "disease,chemical,gene" < examples/quickstart.txt
 
-## vet: go vet, also with the optional daulet backend's build tag.
+## vet: go vet, also of the optional daulet backend (the nested module tokenize/daulet).
 vet:
 	$(GO) vet ./...
 	scripts/vet-daulet.sh

@@ -22,7 +22,7 @@ Writes into --out:
                                     span_reps float32 [B, W, K, D]              (matched shape), or, with the
                                     extra input labels_embeddings float32 [C, D], logits float32 [B, W, K, C]
                                     (fused shape; token-level models have no span inputs and give [B, W, C, 3])
-    model.onnx (--one-graph)      the reference's own one-graph layout (spec §4.4): text inputs plus
+    model.onnx (--one-graph)      the reference's own one-graph layout (docs/reference.md §4.4): text inputs plus
                                   labels_input_ids / labels_attention_mask -> logits
 
 Matched shape (span models without post-fusion layers): the label graph is
@@ -121,7 +121,7 @@ class FusedTextGraph(torch.nn.Module):
 
 
 class OneGraph(torch.nn.Module):
-    """The reference's one-graph export: both encoders, logits out (spec §4.4)."""
+    """The reference's one-graph export: both encoders, logits out (docs/reference.md §4.4)."""
 
     def __init__(self, core, span):
         super().__init__()
@@ -237,7 +237,7 @@ def fixture_source(ckpt, shared):
 def text_inputs(src, max_width, token_level):
     ids, wids = src.encode_words(DUMMY_TEXT)
     wm, prev, seen = [], None, 0
-    for w in wids:  # spec §2.5 with no prompt: words numbered from 1
+    for w in wids:  # docs/reference.md §2.5 with no prompt: words numbered from 1
         if w is not None and w != prev:
             seen += 1
             wm.append(seen)

@@ -4,9 +4,9 @@
 
 The fixture folder is the output of scripts/export_biencoder.py (--fixture
 --one-graph) plus its torch checkpoint under checkpoint/. The reference
-pipeline is tools/reference/gliner_ref.py's (words §1, truncation §2.1,
+pipeline is tools/reference/gliner_ref.py's (docs/reference.md: words §1, truncation §2.1,
 pre-tokenized encoding through the Rust Hugging Face tokenizers §2.4, words_mask
-§2.5, spans §3, decoding §5) with the bi-encoder differences of spec §6: the
+§2.5, spans §3, decoding §5) with the bi-encoder differences of docs/reference.md §6: the
 text sequence has no prompt (words_mask numbered from 1), and labels are
 tokenized on their own with the label tokenizer (labels_tokenizer/) as plain
 strings with special tokens, padded to the longest (padding="longest"). The

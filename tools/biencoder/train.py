@@ -63,7 +63,7 @@ def label_vocab(lt):
 
 
 def encode_texts(words_list, tok, K):
-    """Bi-encoder text tensors: [CLS] words [SEP], no prompt, words_mask from 1 (spec §6)."""
+    """Bi-encoder text tensors: [CLS] words [SEP], no prompt, words_mask from 1 (docs/reference.md §6)."""
     seqs, wms = [], []
     for words in words_list:
         ids, wm = [tok.cls_id], [0]

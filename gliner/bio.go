@@ -125,7 +125,7 @@ func openBIO(m *Model, c openConfig) (family, error) {
 		bm.agg = c.bio.aggregation
 	}
 	if bm.agg < span.AggregateNone || bm.agg > span.AggregateMax {
-		return nil, fmt.Errorf("gliner: %w: unknown aggregation %v", ErrBadConfig, bm.agg)
+		return nil, fmt.Errorf("%w: unknown aggregation %v", ErrBadConfig, bm.agg)
 	}
 	bm.decoders.New = func() any { return new(span.BIODecoder) }
 	for i := range tags.NumTypes() {
@@ -203,7 +203,7 @@ func (b *bioModel) setWindows(dir string, cfg bioConfig, tok tokenize.Tokenizer,
 		b.stride = o.stride
 	}
 	if b.stride < 0 || b.stride >= b.window {
-		return fmt.Errorf("gliner: %w: stride %d must be at least 0 and less than the window of %d text tokens", ErrBadConfig, b.stride, b.window)
+		return fmt.Errorf("%w: stride %d must be at least 0 and less than the window of %d text tokens", ErrBadConfig, b.stride, b.window)
 	}
 	return nil
 }

@@ -71,7 +71,7 @@ func Open(dir string, opts ...Option) (*Model, error) {
 		c.logger = slog.Default()
 	}
 	if c.batchSize < 1 {
-		return nil, fmt.Errorf("gliner: batch size %d: %w", c.batchSize, ErrBadConfig)
+		return nil, fmt.Errorf("%w: batch size %d", ErrBadConfig, c.batchSize)
 	}
 	m := &Model{dir: dir, logger: c.logger, batchSize: c.batchSize, longTexts: c.longTexts}
 	m.decoders.New = func() any { return new(span.Decoder) }

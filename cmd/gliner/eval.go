@@ -160,8 +160,8 @@ func (f *evalFlags) options() (evaluate.Options, evaluate.Format, error) {
 			return o, 0, err
 		}
 	}
-	if *f.threshold < 0 || *f.threshold > 1 {
-		return o, 0, fmt.Errorf("--threshold %v is outside [0, 1]", *f.threshold)
+	if err := checkThreshold("--threshold", *f.threshold); err != nil {
+		return o, 0, err
 	}
 	if *f.batch < 1 || *f.limit < 0 {
 		return o, 0, fmt.Errorf("--batch must be at least 1 and --limit at least 0")

@@ -235,3 +235,18 @@ func TestEvalProgressHelper(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 }
+
+// TestEvalNaNThreshold checks that eval rejects a NaN threshold, as
+// extract and the server do.
+func TestEvalNaNThreshold(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "gold.jsonl")
+	if err := os.WriteFile(data, []byte(jsonlCorpus), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	useGoldModel(t, data, evaluate.DefaultLabel)
+	for _, v := range []string{"NaN", "-0.5", "1.5"} {
+		if code, _, stderr := cli("eval", "--data", data, "--threshold", v); code != exitUsage || !strings.Contains(stderr, "outside [0, 1]") {
+			t.Errorf("--threshold %s: exit %d, want %d; stderr:\n%s", v, code, exitUsage, stderr)
+		}
+	}
+}

@@ -35,7 +35,8 @@ connections and lets the requests in flight finish.
 start/end are in the unit "offsets" names: runes (code points, the
 default), bytes or utf16, as gliner extract --offsets. Repeated labels are
 dropped, keeping the first. Errors are {"error": "..."}: 400 bad request
-(malformed JSON, no labels, too many labels or texts), 413 body too large, 429 all --concurrency slots busy (answered at
+(malformed JSON, no labels, too many labels or texts, a threshold
+outside [0, 1], a label or text the model rejects), 413 body too large, 429 all --concurrency slots busy (answered at
 once, with Retry-After: 1), 504 --timeout expired.
 
 Examples:

@@ -21,7 +21,9 @@
 // Errors are JSON bodies {"error": "message"} with these statuses:
 // 400 malformed JSON, neither or both of text and texts, no labels, an empty
 // label, too many labels or texts, a threshold outside [0, 1], an unknown
-// offsets unit;
+// offsets unit, and input the model rejects (a label it cannot take, such
+// as one longer than its label limit or outside a fixed schema, or a text
+// it refuses), with the library's message;
 // 405 wrong method; 413 body larger than the limit; 415 a Content-Type other
 // than application/json, text/json or (what curl -d sends)
 // application/x-www-form-urlencoded, the body being parsed as JSON in all

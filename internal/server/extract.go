@@ -99,10 +99,19 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.cfg.Logger.Info("client disconnected", "err", err)
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("extraction took longer than %s", s.cfg.Timeout))
+	case badInput(err):
+		writeError(w, http.StatusBadRequest, err.Error())
 	default:
 		s.cfg.Logger.Error("extraction failed", "err", err)
 		writeError(w, http.StatusInternalServerError, "extraction failed: "+err.Error())
 	}
+}
+
+// badInput reports whether the extractor rejected the request's input: a
+// label the model cannot take or a text it refuses. The answer is 400 with
+// the library's message.
+func badInput(err error) bool {
+	return errors.Is(err, gliner.ErrLabel) || errors.Is(err, gliner.ErrTextTooLong)
 }
 
 func options(req *ExtractRequest) []gliner.ExtractOption {

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gliner-go/gliner/gliner"
+	"github.com/gliner-go/gliner/internal/server"
+	"github.com/gliner-go/gliner/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// builtinModel opens the built-in model with the options, or skips.
+func builtinModel(t *testing.T, opts ...gliner.Option) *gliner.Model {
+	t.Helper()
+	m, err := openModel(modelFlags{}, opts...)
+	if err != nil {
+		testenv.Missing(t, "built-in model does not open: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// procStatus returns a field of /proc/self/status in bytes (VmRSS, VmHWM),
+// or -1 where there is none.
+func procStatus(field string) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return -1
+}
+
+// resetPeakRSS resets VmHWM to the current RSS (Linux; a no-op elsewhere).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakGrowth runs f and returns how far the peak RSS rose above the RSS
+// before it, or -1 where the kernel does not report it.
+func peakGrowth(f func()) int64 {
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	before := procStatus("VmRSS")
+	f()
+	peak := procStatus("VmHWM")
+	if before < 0 || peak < 0 {
+		return -1
+	}
+	return peak - before
+}
+
+// TestServeTimeoutCancels sends a request far longer than the server's
+// timeout: the answer is a 504 soon after the timeout, the model makes no
+// call after it (the extraction was cancelled, not left running), and the
+// RSS after it is reported.
+func TestServeTimeoutCancels(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the built-in model for several seconds")
+	}
+	rec := &callRecorder{}
+	m := builtinModel(t, gliner.WithLogger(slog.New(rec)))
+	const timeout = 500 * time.Millisecond
+	srv := httptest.NewServer(server.New(m, server.Config{Timeout: timeout, MaxBody: 8 << 20}))
+	defer srv.Close()
+	text := strings.Repeat("Patients with breast cancer were given cisplatin and tamoxifen. ", 200) // 1,800 words
+	texts := make([]string, 64)
+	for i := range texts {
+		texts[i] = text
+	}
+	body, err := json.Marshal(map[string]any{"texts": texts, "labels": []string{"disease", "chemical"}})
+	require.NoError(t, err)
+	rssBefore := procStatus("VmRSS")
+	start := time.Now()
+	resp, err := http.Post(srv.URL+"/v1/extract", "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	resp.Body.Close()
+	elapsed := time.Since(start)
+	rec.mu.Lock()
+	calls := len(rec.texts)
+	rec.mu.Unlock()
+	time.Sleep(time.Second)
+	rec.mu.Lock()
+	after := len(rec.texts)
+	rec.mu.Unlock()
+	debug.FreeOSMemory()
+	t.Logf("answered %d after %v (timeout %v), %d model calls, RSS %d MiB before, %d MiB after",
+		resp.StatusCode, elapsed, timeout, calls, rssBefore>>20, procStatus("VmRSS")>>20)
+	assert.Equal(t, http.StatusGatewayTimeout, resp.StatusCode)
+	assert.Equal(t, calls, after, "no model call after the answer")
+	assert.Less(t, elapsed, timeout+10*time.Second, "the run stops at the timeout, not at the end of the work")
+}

@@ -82,9 +82,9 @@ func newStream(extract batchExtractor, w io.Writer, unit offsets.Unit, batch int
 }
 
 // run reads r to its end and writes one output record per input line, in
-// order. The records of a batch are written and flushed as soon as the
-// batch is done; a partial batch runs when the input has been idle for
-// s.idle. It returns an error wrapping errLinesFailed if any line failed.
+// order. The records of a batch (s.batch lines, malformed ones
+// included) are written and flushed as soon as the batch is done; a
+// partial batch runs when the input has been idle for s.idle. It returns an error wrapping errLinesFailed if any line failed.
 func (s *stream) run(ctx context.Context, r io.Reader, mode inputMode) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -92,18 +92,23 @@ func (s *stream) run(ctx context.Context, r io.Reader, mode inputMode) error {
 	go readEvents(ctx, r, mode, s.idle, events)
 	var pending []record
 	for {
-		ev, ok := <-events
+		var ev event
+		var ok bool
+		select {
+		case ev, ok = <-events:
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), s.failure())
+		}
 		if !ok || ev.err != nil {
-			err := s.flush(ctx, pending)
-			if ok {
-				err = errors.Join(err, ev.err)
+			if err := s.flush(ctx, pending); err != nil {
+				return errors.Join(err, ev.err)
 			}
-			return errors.Join(err, s.failure())
+			return errors.Join(ev.err, s.failure())
 		}
 		if !ev.idle {
 			pending = append(pending, ev.rec)
 		}
-		if ev.idle || goodCount(pending) == s.batch || s.stopAt(ev.rec) {
+		if ev.idle || len(pending) == s.batch || s.stopAt(ev.rec) {
 			if err := s.flush(ctx, pending); err != nil {
 				return err
 			}
@@ -115,17 +120,6 @@ func (s *stream) run(ctx context.Context, r io.Reader, mode inputMode) error {
 // stopAt reports whether rec ends the run: a malformed line under
 // --on-error stop.
 func (s *stream) stopAt(rec record) bool { return rec.err != nil && s.onError == errorStop }
-
-// goodCount is the number of records with a text to extract from.
-func goodCount(recs []record) int {
-	n := 0
-	for _, r := range recs {
-		if r.err == nil {
-			n++
-		}
-	}
-	return n
-}
 
 // flush extracts the texts of recs, writes their output records in order
 // and flushes the output. Under --on-error stop it returns

@@ -209,3 +209,21 @@ func TestLineReader(t *testing.T) {
 	_, _, err := lr.next()
 	assert.Equal(t, io.EOF, err)
 }
+
+// TestStreamInterrupt cancels a run whose input stays open and silent:
+// it returns with the context's error instead of waiting for input.
+func TestStreamInterrupt(t *testing.T) {
+	fx := &fakeExtractor{}
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- newStream(fx.extract, io.Discard, offsets.Runes, 8, errorSkip).run(ctx, pr, inputText) }()
+	cancel()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after cancellation")
+	}
+}

@@ -161,7 +161,7 @@ func TestExtractMalformedLineCLI(t *testing.T) {
 	in := `{"id":"a","text":"Patients with breast cancer."}` + "\n{\"text\": \n" + `{"id":"c","text":"Ovarian cancer."}` + "\n"
 	code, stdout, stderr := extractCLI(in, "--model", model, "--labels", "disease", "--input", "jsonl", "--threshold", "0.2")
 	assert.Equal(t, exitRuntime, code)
-	assert.Contains(t, stderr, "1 lines failed")
+	assert.Contains(t, stderr, "lines failed: 1 (see their error records)")
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
 	require.Len(t, lines, 3, stdout)
 	assert.Contains(t, lines[0], `"id":"a","entities":[{`)

@@ -151,7 +151,7 @@ func (s *stream) failure() error {
 	case s.onError == errorStop:
 		return fmt.Errorf("%w: stopped at the first (--on-error stop)", errLinesFailed)
 	}
-	return fmt.Errorf("%d %w (see their error records)", s.failed, errLinesFailed)
+	return fmt.Errorf("%w: %d (see their error records)", errLinesFailed, s.failed)
 }
 
 // lineResult is the outcome of one line: its entities or its error.

@@ -42,7 +42,7 @@ func (in *installer) download(ctx context.Context, url, part string, size int64)
 	if have > 0 {
 		in.logf("resuming the download of %s at %d of %d bytes\n", url, have, size)
 	} else {
-		in.logf("downloading %s (%d MB)\n", url, size>>20)
+		in.logf("downloading %s (%.0f MB)\n", url, float64(size)/1e6)
 	}
 	n, err := io.Copy(f, io.LimitReader(resp.Body, size-have))
 	if err == nil && have+n < size {

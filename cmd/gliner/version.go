@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 
 	"github.com/gliner-go/gliner/encoder"
 )
@@ -47,10 +49,19 @@ func runVersion(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if commit != "" {
 		fmt.Fprintf(stdout, "commit %s\n", commit)
 	}
-	if info, err := encoder.LoadRuntime(); err == nil {
-		fmt.Fprintf(stdout, "ONNX Runtime %s (%s)\n", info.Version, info.Path)
-	} else {
-		fmt.Fprintf(stdout, "ONNX Runtime not found (run 'gliner setup')\n")
-	}
+	fmt.Fprintln(stdout, runtimeLine())
 	return exitOK
+}
+
+// runtimeLine describes the ONNX Runtime library in one line.
+func runtimeLine() string {
+	info, err := encoder.LoadRuntime()
+	switch {
+	case err == nil:
+		return fmt.Sprintf("ONNX Runtime %s (%s)", info.Version, info.Path)
+	case errors.Is(err, encoder.ErrLibraryNotFound):
+		return "ONNX Runtime not found (run 'gliner setup')"
+	}
+	first, _, _ := strings.Cut(err.Error(), "\n")
+	return "ONNX Runtime not usable: " + first
 }

@@ -4,3 +4,5 @@
 module github.com/gliner-go/gliner/tools
 
 go 1.26.0
+
+require golang.org/x/mod v0.43.0

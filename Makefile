@@ -55,7 +55,7 @@ bench: deps
 	scripts/bench-tokenize.sh
 
 ## fixtures: regenerate the fixture models (tens of minutes; needs python3-torch), then run make goldens.
-SHARED ?= ../shared
+SHARED ?= testdata/shared
 fixtures:
 	scripts/setup-train.sh
 	/usr/bin/python3 testdata/models/gen_fixtures.py

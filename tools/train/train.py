@@ -1,6 +1,6 @@
 """Train a GLiNER-architecture model from scratch on the shared biomedical corpora.
 
-    /usr/bin/python3 -m tools.train.train --preset default --shared ../shared \\
+    /usr/bin/python3 -m tools.train.train --preset default --shared testdata/shared \\
         --workdir /tmp/gliner-default --export-dir internal/builtin/model
 
 Seeded and deterministic on CPU (same seed, thread count and worker count ->

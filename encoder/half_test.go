@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/gliner-go/gliner/internal/testenv"
 )
 
 // halfReference computes a half's value with float64 arithmetic (sign,
@@ -140,10 +142,7 @@ func nearestHalf(v float64) uint16 {
 // float16, round to nearest even) when the Debian python3-numpy is
 // installed: all 65,536 halfs widened, and the rounding cases narrowed.
 func TestHalfNumpy(t *testing.T) {
-	py, err := exec.LookPath("/usr/bin/python3")
-	if err != nil {
-		t.Skip("skipping: /usr/bin/python3 not found")
-	}
+	py := testenv.Python(t, "numpy")
 	script := `import sys, numpy as np
 d = sys.stdin.buffer.read()
 w = np.arange(65536, dtype=np.uint16).view(np.float16).astype(np.float32)
@@ -158,7 +157,7 @@ sys.stdout.buffer.write(w.astype("<f4").tobytes() + n.view("<u2").tobytes())`
 	cmd.Stdin = strings.NewReader(string(in))
 	out, err := cmd.Output()
 	if err != nil {
-		t.Skipf("skipping: numpy not available: %v", err)
+		t.Fatalf("numpy: %v", err)
 	}
 	if len(out) != 4*65536+2*len(cases) {
 		t.Fatalf("numpy wrote %d bytes", len(out))

@@ -55,9 +55,10 @@ bench: deps
 	scripts/bench-tokenize.sh
 
 ## bench-variants: the README's ONNX variant table: gliner eval of every variant fixture on
-## NCBI-disease test (F1, texts/s against fp32 in the same run, file size, peak RSS; ~3 min).
+## NCBI-disease test (F1, texts/s and CPU per text against fp32 in the same run, file size,
+## peak RSS; ~5 min).
 bench-variants: deps-run
-	scripts/bench-variants.sh 3
+	scripts/bench-variants.sh 5
 
 ## variants: regenerate the ONNX variant fixtures of span-bert (python3-onnx, seconds).
 variants:

@@ -16,7 +16,8 @@ folders hold next to model.onnx:
                          scale per tensor); each MatMul with a constant weight
                          becomes DynamicQuantizeLinear + MatMulInteger + Cast +
                          Mul, the embedding Gather reads an int8 table followed
-                         by DequantizeLinear
+                         by DequantizeLinear (MatMuls of two activations and
+                         the LSTM stay float32)
   onnx/model_uint8.onnx  the same with uint8 weights (asymmetric, zero point)
   onnx/model_q4.onnx     4-bit block quantization: each MatMul with a constant
                          weight becomes com.microsoft MatMulNBits (bits 4,
@@ -25,11 +26,16 @@ folders hold next to model.onnx:
   onnx/model_bnb4.onnx   com.microsoft MatMulBnb4 (NF4, quant_type 1,
                          block_size 64)
 
-Nodes ONNX Runtime's CPU provider cannot run in float16 (LSTM, TopK, Range,
-CumSum, ScatterElements and the ops of FP16_BLOCKED) stay in float32 with Cast
-nodes around them, as converters do with their block lists. The tokenizer and
-config are the fixture's own: tests assemble a model folder from the fixture
-and these graphs. The output is deterministic.
+In the float16 graphs the ops of FP16_BLOCKED (the LSTM and the index and
+range ops) stay in float32 with Cast nodes around them, as float16 converters
+do with their block lists; ONNX Runtime itself casts around any other op it
+has no float16 CPU kernel for. The tokenizer and config are the fixture's
+own: tests assemble a model folder from the fixture and these graphs (see
+internal/testenv.VariantModel). The output is deterministic.
+
+--dequantized DIR writes instead the float32 graphs that the q4 and bnb4
+graphs compute (MatMuls with the weights dequantized here in numpy), which
+the format test compares with ONNX Runtime's contrib operators.
 """
 
 import argparse
@@ -45,8 +51,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FLOAT, FLOAT16 = TensorProto.FLOAT, TensorProto.FLOAT16
 MS = "com.microsoft"
 
-# Ops kept in float32 inside float16 graphs (no float16 CPU kernel in ONNX
-# Runtime, or float32-only inputs).
+# Ops kept in float32 inside float16 graphs.
 FP16_BLOCKED = {"LSTM", "TopK", "Range", "CumSum", "ScatterElements"}
 
 NF4 = np.array([

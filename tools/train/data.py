@@ -143,6 +143,7 @@ def make_example(sent, rng, max_width, train=True, n_neg=(0, 3), max_len=None, c
     spans_in = sent.spans
     if max_len and len(words) > max_len:
         words = words[:max_len]
+        spans_in = [sp for sp in spans_in if sp[1] < max_len]
     if not train:
         labels = canonical_labels or [CANONICAL[t] for t in sent.types]
         idx = {}

@@ -1,7 +1,7 @@
 // Command gliner-beam annotates a corpus with a GLiNER model on any Apache
 // Beam runner: Prism (local, the default), Flink, Spark or Dataflow.
 //
-//	gliner-beam --input 'docs/*.jsonl' --output out/run --labels disease,chemical,gene
+//	gliner-beam --input 'docs/*.jsonl' --output out/run --entity-labels disease,chemical,gene
 //
 // reads JSON lines {"id":..,"text":..} (or PubTator files) and writes
 // out/run.entities.jsonl (one line per document, as `gliner extract`
@@ -33,7 +33,7 @@ var (
 	input       = flag.String("input", "", "input files: a glob on any Beam filesystem (local, gs://...) (required)")
 	format      = flag.String("format", "auto", "input format: jsonl, pubtator, or auto (pubtator when the file name contains \"pubtator\")")
 	output      = flag.String("output", "", "output prefix: writes PREFIX.entities.jsonl, PREFIX.counts.jsonl, PREFIX.deadletter.jsonl (required)")
-	labels      = flag.String("labels", "", "comma-separated entity types, e.g. \"disease,chemical\" (required)")
+	labels      = flag.String("entity-labels", "", "comma-separated entity types, e.g. \"disease,chemical\" (required; gliner extract's --labels, renamed: Beam's Dataflow runner owns --labels)")
 	threshold   = flag.Float64("threshold", 0.5, "score a span must exceed")
 	labelThr    = flag.String("label-threshold", "", "per-label thresholds, e.g. \"disease=0.4,chemical=0.7\"")
 	nested      = flag.Bool("nested", false, "allow nested entities")

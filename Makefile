@@ -5,7 +5,7 @@ GO        ?= go
 GOTEST    ?= $(GO) test
 TESTFLAGS ?= -timeout 25m
 
-.PHONY: all demo test deps deps-run vet test-nocgo fuzz bench bench-variants fixtures goldens variants train-default eval-default eval-casing
+.PHONY: all demo test deps deps-run vet test-nocgo fuzz bench bench-variants fixtures goldens variants train-default eval-default eval-casing test-beam beam-demo
 
 all: test
 
@@ -106,3 +106,20 @@ eval-default: deps-run
 ## eval-casing: recall of the built-in model on the casing test set (testdata/casing) per casing.
 eval-casing: deps-run
 	scripts/eval-casing.sh
+
+## The Apache Beam pipeline is its own module (beam/), so that the library does not carry Beam's
+## dependencies; discovery of the ONNX Runtime library stops at beam/go.mod, hence the variable.
+BEAM_ORT = ONNXRUNTIME_SHARED_LIBRARY_PATH=$${ONNXRUNTIME_SHARED_LIBRARY_PATH:-$(CURDIR)/third_party/onnxruntime}
+
+## test-beam: the Beam pipeline's tests on the in-process Prism runner (compares with gliner extract).
+test-beam: deps-run
+	cd beam && $(BEAM_ORT) $(GOTEST) $(TESTFLAGS) ./...
+
+## beam-demo: the Beam pipeline on Prism over the PubTator test files, built-in model
+## (outputs in .cache/beam-demo/run.{entities,counts,deadletter}.jsonl).
+beam-demo: deps-run
+	mkdir -p .cache/beam-demo
+	cd beam && $(BEAM_ORT) $(GO) run ./cmd/gliner-beam --runner=prism \
+	    --input '$(abspath $(SHARED))/data/pubtator/*.pubtator.txt' \
+	    --output $(CURDIR)/.cache/beam-demo/run --entity-labels disease,chemical,gene
+	cat .cache/beam-demo/run.counts.jsonl

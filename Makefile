@@ -39,6 +39,7 @@ test: deps vet test-nocgo
 	/usr/bin/python3 -m unittest discover -s tools/train -t . -p 'test_*.py'
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 	$(GOTEST) $(TESTFLAGS) ./...
+	$(MAKE) --no-print-directory test-beam
 
 ## fuzz: run every fuzz target briefly (FUZZTIME each).
 FUZZTIME ?= 10s

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 )
 
 // model is a sub-word model: it splits one pre-tokenized piece into tokens.
@@ -48,9 +47,9 @@ var _ Tokenizer = (*Pipeline)(nil)
 // *[UnsupportedError] (errors.Is [ErrUnsupported]); malformed or
 // inconsistent JSON is a *[ConfigError] (errors.Is [ErrInvalidConfig]).
 func New(r io.Reader) (*Pipeline, error) {
-	data, err := io.ReadAll(r)
+	data, err := readLimited(r, MaxTokenizerBytes, TokenizerJSONFile)
 	if err != nil {
-		return nil, fmt.Errorf("tokenize: reading tokenizer.json: %w", err)
+		return nil, err
 	}
 	var raw rawConfig
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -120,9 +119,9 @@ func padID(raw json.RawMessage, tokenID func(string) (int, bool)) (int, error) {
 
 // NewFromFile loads a tokenizer.json file, see [New].
 func NewFromFile(path string) (*Pipeline, error) {
-	f, err := os.Open(path)
+	f, err := openLimited(path, MaxTokenizerBytes)
 	if err != nil {
-		return nil, fmt.Errorf("tokenize: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	p, err := New(f)

@@ -73,15 +73,3 @@ func VariantModel(tb testing.TB, fp32 bool, graphs map[string]string) string {
 	}
 	return dir
 }
-
-// linkOrCopy makes name a hard link to target, or a copy of it.
-func linkOrCopy(target, name string) error {
-	if os.Link(target, name) == nil {
-		return nil
-	}
-	b, err := os.ReadFile(target)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(name, b, 0o644)
-}

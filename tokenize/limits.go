@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 )
 
@@ -39,16 +40,33 @@ func overLimit(path, format string, args ...any) error {
 }
 
 // readLimited reads r to its end, or fails with ErrLimit after more than
-// limit bytes: a hostile file never makes the reader hold more.
+// limit bytes: a hostile file never makes the reader hold more. The buffer
+// is sized once when r knows its size (a file, a bytes.Reader).
 func readLimited(r io.Reader, limit int64, name string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if n := sizeHint(r); n > 0 && n <= limit {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
 		return nil, fmt.Errorf("tokenize: reading %s: %w", name, err)
 	}
-	if int64(len(data)) > limit {
+	if int64(buf.Len()) > limit {
 		return nil, overLimit(name, "larger than %d bytes", limit)
 	}
-	return data, nil
+	return buf.Bytes(), nil
+}
+
+// sizeHint returns the number of bytes r holds, when it says, else 0.
+func sizeHint(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		return int64(v.Len())
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if st, err := v.Stat(); err == nil && st.Mode().IsRegular() {
+			return st.Size()
+		}
+	}
+	return 0
 }
 
 // checkSize fails with ErrLimit for a file of size bytes beyond limit, so

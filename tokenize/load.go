@@ -1,7 +1,7 @@
 package tokenize
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,15 +70,18 @@ func loadFile(path string) (Tokenizer, error) {
 		return nil, err
 	}
 	defer f.Close()
-	br := bufio.NewReader(f)
-	if isJSONStart(br) {
-		p, err := New(br)
+	data, err := readLimited(f, MaxTokenizerBytes, filepath.Base(path))
+	if err != nil {
+		return nil, err
+	}
+	if isJSONStart(data) {
+		p, err := newFromBytes(data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return p, nil
 	}
-	p, err := NewSentencePiece(br)
+	p, err := NewSentencePiece(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -91,7 +94,7 @@ func loadSentencePiece(path string, opts ...SentencePieceOption) (Tokenizer, err
 		return nil, err
 	}
 	defer f.Close()
-	p, err := NewSentencePiece(bufio.NewReader(f), opts...)
+	p, err := NewSentencePiece(f, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -129,21 +132,9 @@ func checkOpened(f *os.File, limit int64) error {
 // isJSONStart reports whether the first non-blank byte is '{'. A protobuf
 // ModelProto starts with a field tag (0x0a for pieces), never with '{' or
 // JSON whitespace.
-func isJSONStart(br *bufio.Reader) bool {
-	for i := 1; ; i++ {
-		b, err := br.Peek(i)
-		if err != nil || len(b) < i {
-			return false
-		}
-		switch b[i-1] {
-		case ' ', '\t', '\r', '\n':
-			continue
-		case '{':
-			return true
-		default:
-			return false
-		}
-	}
+func isJSONStart(data []byte) bool {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	return len(t) > 0 && t[0] == '{'
 }
 
 // tokenizerConfig is the part of a tokenizer_config.json the spm conversion

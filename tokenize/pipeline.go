@@ -1,7 +1,6 @@
 package tokenize
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,9 +50,14 @@ func New(r io.Reader) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newFromBytes(data)
+}
+
+// newFromBytes is [New] over the bytes of a tokenizer.json. Like the Rust
+// library (serde_json), it refuses data after the JSON object.
+func newFromBytes(data []byte) (*Pipeline, error) {
 	var raw rawConfig
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&raw); err != nil {
+	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, invalid("", err, "not a tokenizer.json")
 	}
 	if raw.Version != "" && raw.Version != "1.0" {

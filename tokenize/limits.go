@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 )
 
@@ -41,19 +42,26 @@ func overLimit(path, format string, args ...any) error {
 
 // readLimited reads r to its end, or fails with ErrLimit after more than
 // limit bytes: a hostile file never makes the reader hold more. The buffer
-// is sized once when r knows its size (a file, a bytes.Reader).
+// is sized once when r knows its size (a file, a bytes.Reader); otherwise
+// it doubles, never beyond limit+1 bytes, so that an endless reader costs
+// at most about 3× limit in allocations.
 func readLimited(r io.Reader, limit int64, name string) ([]byte, error) {
-	var buf bytes.Buffer
-	if n := sizeHint(r); n > 0 && n <= limit {
-		buf.Grow(int(n) + bytes.MinRead)
+	buf := make([]byte, 0, min(sizeHint(r), limit)+bytes.MinRead)
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit+1-int64(len(buf)))))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case int64(len(buf)) > limit:
+			return nil, overLimit(name, "larger than %d bytes", limit)
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return nil, fmt.Errorf("tokenize: reading %s: %w", name, err)
+		}
 	}
-	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
-		return nil, fmt.Errorf("tokenize: reading %s: %w", name, err)
-	}
-	if int64(buf.Len()) > limit {
-		return nil, overLimit(name, "larger than %d bytes", limit)
-	}
-	return buf.Bytes(), nil
 }
 
 // sizeHint returns the number of bytes r holds, when it says, else 0.

@@ -172,3 +172,17 @@ func readConfigBytes(r io.Reader, path string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// checkIDs refuses a tokenizer with ids beyond the config's vocab_size, the
+// rows of the encoder's embedding: the graph would fail on the first text
+// holding such a token. A vocab_size of -1 (unknown) checks nothing.
+func (m *Model) checkIDs() error {
+	p, ok := m.tok.(interface{ MaxID() int })
+	if !ok || m.cfg.VocabSize <= 0 {
+		return nil
+	}
+	if mx := p.MaxID(); mx >= m.cfg.VocabSize {
+		return &ModelError{Dir: m.dir, File: "tokenizer", Err: fmt.Errorf("%w: the tokenizer has ids up to %d but gliner_config.json's vocab_size is %d", ErrMismatch, mx, m.cfg.VocabSize)}
+	}
+	return nil
+}

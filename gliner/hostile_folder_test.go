@@ -180,6 +180,10 @@ func contradictionCases() []hostileCase {
 	return []hostileCase{
 		{name: "max_width contradicts the graph", breakIt: setConfig(map[string]any{"max_width": 5}), want: []error{ErrMismatch}},
 		{name: "class_token_index contradicts the tokenizer", breakIt: setConfig(map[string]any{"class_token_index": 5}), want: []error{ErrMismatch}},
+		{name: "vocab_size below the tokenizer's ids", breakIt: setConfig(map[string]any{"vocab_size": 1000}), want: []error{ErrMismatch}},
+		{name: "token id beyond the embedding", breakIt: editTokenizer(func(tj map[string]any) {
+			tj["model"].(map[string]any)["vocab"].(map[string]any)["zz"] = 1_000_000
+		}), want: []error{ErrMismatch}},
 		{name: "ent_token not in the tokenizer", breakIt: setConfig(map[string]any{"ent_token": "<<NOPE>>"}), want: []error{ErrMismatch}},
 		{name: "token-level config on a span graph", breakIt: setConfig(map[string]any{"span_mode": "token_level"}), want: []error{encoder.ErrContract}},
 		{name: "tokenizer of another model", breakIt: func(t *testing.T, dir string) string {

@@ -129,7 +129,7 @@ func (m *Model) loadTokenizer() error {
 		return &ModelError{Dir: m.dir, File: "tokenizer", Err: err}
 	}
 	m.tok, m.padID, m.maxTokens = tok, int64(tok.PadID()), modelMaxLength(m.dir)
-	return nil
+	return m.checkIDs()
 }
 
 // Close releases the model's resources. It is idempotent; calls of Extract

@@ -168,3 +168,26 @@ func TestTrailingData(t *testing.T) {
 		t.Fatalf("got %v, want ErrInvalidConfig", err)
 	}
 }
+
+func TestMaxID(t *testing.T) {
+	tests := []struct {
+		json string
+		want int
+	}{
+		{limitWordPiece(`{"[UNK]": 0, "a": 5}`), 5},
+		// An added token outside the vocabulary takes the next id, whatever
+		// its "id" field says (as in the Rust library).
+		{`{"added_tokens": [{"id": 9, "content": "<x>"}], "model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1}}}`, 2},
+		{`{"model": {"type": "Unigram", "unk_id": 0, "vocab": [["a", 0], ["b", 0]]}}`, 1},
+		{`{"model": {"type": "BPE", "vocab": {"a": 0, "b": 7}, "merges": []}}`, 7},
+	}
+	for _, tt := range tests {
+		p, err := New(strings.NewReader(tt.json))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.MaxID(); got != tt.want {
+			t.Errorf("MaxID of %s = %d, want %d", tt.json, got, tt.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ type model interface {
 	tokenize(ws *workspace, dst []token, b []byte) []token
 	tokenID(s string) (int, bool)
 	vocabSize() int
+	idBound() int // one more than the largest id of the vocabulary
 }
 
 // Pipeline is a tokenizer loaded from a Hugging Face tokenizer.json: added
@@ -133,6 +134,17 @@ func NewFromFile(path string) (*Pipeline, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return p, nil
+}
+
+// MaxID returns the largest token id the pipeline can emit: of its
+// vocabulary or of its added tokens. A model's embedding must have a row
+// for every id up to it.
+func (p *Pipeline) MaxID() int {
+	mx := p.model.idBound() - 1
+	for id := range p.addedStr {
+		mx = max(mx, int(id))
+	}
+	return mx
 }
 
 // TokenID returns the id of an added token or of a vocabulary token.

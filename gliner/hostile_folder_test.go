@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/gliner-go/gliner/encoder"
 	"github.com/gliner-go/gliner/internal/testenv"
@@ -167,6 +168,20 @@ func graphCases() []hostileCase {
 			write(t, dir, "model.onnx", randomBytes(mib))
 			return dir
 		}, want: []error{encoder.ErrInvalidModel}},
+		// ONNX Runtime itself refuses external data outside the graph's
+		// folder (a path, not a link, so checkFolder cannot see it).
+		{name: "graph's external data leaves the folder", breakIt: func(t *testing.T, dir string) string {
+			write(t, dir, "model.onnx", externalDataGraph("../outside.bin"))
+			write(t, filepath.Dir(dir), "outside.bin", bytes.Repeat([]byte{1}, 16))
+			return dir
+		}, want: []error{encoder.ErrInvalidModel}},
+		// The same graph with its data inside the folder loads; its test
+		// run then gives logits of the wrong shape.
+		{name: "graph's external data inside the folder", breakIt: func(t *testing.T, dir string) string {
+			write(t, dir, "model.onnx", externalDataGraph("w.bin"))
+			write(t, dir, "w.bin", bytes.Repeat([]byte{1}, 16))
+			return dir
+		}, want: []error{ErrMismatch}},
 		{name: "graph is a JSON file", breakIt: func(t *testing.T, dir string) string {
 			b, err := os.ReadFile(filepath.Join(dir, "gliner_config.json"))
 			require.NoError(t, err)
@@ -453,4 +468,34 @@ func hfSnapshot(t *testing.T, dir string) string {
 		require.NoError(t, os.Symlink(filepath.Join("..", "..", "blobs", blob), filepath.Join(snap, e.Name())))
 	}
 	return snap
+}
+
+// externalDataGraph returns an ONNX model with the inputs and output of a
+// span model whose logits are an initializer stored as external data at
+// location, relative to the graph's folder.
+func externalDataGraph(location string) []byte {
+	msg := func(field protowire.Number, parts ...[]byte) []byte {
+		b := protowire.AppendTag(nil, field, protowire.BytesType)
+		return protowire.AppendBytes(b, bytes.Join(parts, nil))
+	}
+	str := func(field protowire.Number, s string) []byte { return msg(field, []byte(s)) }
+	varint := func(field protowire.Number, v uint64) []byte {
+		return protowire.AppendVarint(protowire.AppendTag(nil, field, protowire.VarintType), v)
+	}
+	// ValueInfoProto: name, type.tensor_type{elem_type, shape{dim{1}...}}.
+	const float32, int64, boolean = 1, 7, 9
+	value := func(field protowire.Number, name string, elem uint64, rank int) []byte {
+		dims := bytes.Repeat(msg(1, varint(1, 1)), rank)
+		return msg(field, str(1, name), msg(2, msg(1, varint(1, elem), msg(2, dims))))
+	}
+	entry := func(k, v string) []byte { return msg(13, str(1, k), str(2, v)) }
+	w := msg(5, varint(1, 1), varint(1, 1), varint(1, 1), varint(1, 4), varint(2, float32), str(8, "w"),
+		entry("location", location), entry("offset", "0"), entry("length", "16"), varint(14, 1))
+	graph := [][]byte{msg(1, str(1, "w"), str(2, "logits"), str(4, "Identity")), str(2, "g"), w}
+	for _, in := range []string{"input_ids", "attention_mask", "words_mask", "text_lengths"} {
+		graph = append(graph, value(11, in, int64, 2))
+	}
+	graph = append(graph, value(11, "span_idx", int64, 3), value(11, "span_mask", boolean, 2),
+		value(12, "logits", float32, 4))
+	return bytes.Join([][]byte{varint(1, 8), msg(7, graph...), msg(8, varint(2, 14))}, nil)
 }

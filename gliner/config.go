@@ -111,7 +111,9 @@ func defaultConfig() Config {
 
 // ParseConfig reads a gliner_config.json. Absent fields take the reference
 // defaults; null fields too. It rejects what this library cannot run with a
-// *ConfigError wrapping [ErrUnsupported] or [ErrBadConfig].
+// *ConfigError wrapping [ErrUnsupported] or [ErrBadConfig], and so are a
+// reader of more than [MaxConfigBytes], an unknown span_mode and a
+// max_width or hidden_size beyond [MaxSpanWidth] or [MaxHiddenSize].
 func ParseConfig(r io.Reader) (Config, error) {
 	cfg := defaultConfig()
 	data, err := readConfigBytes(r, "")

@@ -62,9 +62,13 @@ func (m *Model) Labels() []string { return m.fam.schema() }
 // Errors wrap [ErrMissingFile], [ErrBadConfig], [ErrUnsupported],
 // [ErrMismatch] or [ErrUnsafeFile] (in a *[ModelError] or *[ConfigError]),
 // or are the tokenize package's errors for the tokenizer files and the
-// encoder package's for the ONNX Runtime library and the graph. The folder
-// is untrusted input: see folder.go's checks and the limits
-// [MaxConfigBytes], [tokenize.MaxTokenizerBytes] and [tokenize.MaxVocabSize].
+// encoder package's for the ONNX Runtime library and the graph.
+//
+// The folder is untrusted input. Before reading any file, Open refuses
+// symbolic links that lead out of it and anything but regular files and
+// folders ([ErrUnsafeFile]; see [WithOutsideLinks]); it then bounds what it
+// reads ([MaxConfigBytes], [MaxSpanWidth], [MaxHiddenSize], and the
+// tokenize package's [tokenize.ErrLimit] limits).
 func Open(dir string, opts ...Option) (*Model, error) {
 	c := openConfig{batchSize: 8}
 	for _, o := range opts {

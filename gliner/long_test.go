@@ -1,0 +1,239 @@
+package gliner
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gliner-go/gliner/internal/testenv"
+)
+
+// pubtatorTexts returns the titles and abstracts of a PubTator file of the
+// shared corpus, in file order.
+func pubtatorTexts(t testing.TB, rel string) (titles, abstracts []string) {
+	t.Helper()
+	f, err := os.Open(testenv.DataFile(t, rel))
+	require.NoError(t, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if _, s, ok := strings.Cut(sc.Text(), "|t|"); ok {
+			titles = append(titles, s)
+		} else if _, s, ok := strings.Cut(sc.Text(), "|a|"); ok {
+			abstracts = append(abstracts, s)
+		}
+	}
+	require.NoError(t, sc.Err())
+	return titles, abstracts
+}
+
+var diseaseChemical = []string{"disease", "chemical"}
+
+// plantable returns a short title in which the model finds an entity
+// alone, and that entity.
+func plantable(t testing.TB, m *Model, titles []string) (string, Entity) {
+	t.Helper()
+	for _, s := range titles {
+		if len(strings.Fields(s)) > 25 {
+			continue
+		}
+		ents, err := m.Extract(context.Background(), s, diseaseChemical)
+		require.NoError(t, err)
+		if len(ents) > 0 {
+			return s, ents[0]
+		}
+	}
+	t.Fatal("no title with an entity")
+	return "", Entity{}
+}
+
+// plant returns doc's first n words, the sentence, and the rest of doc, and
+// the byte offset of the sentence.
+func plant(words []string, n int, sentence string) (string, int) {
+	head := strings.Join(words[:n], " ") + " "
+	return head + sentence + " " + strings.Join(words[n:], " "), len(head)
+}
+
+// findAt returns the entities with e's label overlapping [start, end).
+func overlapping(ents []Entity, label string, start, end int) []Entity {
+	var out []Entity
+	for _, g := range ents {
+		if g.Label == label && g.Start < end && start < g.End {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// TestChunkPlantedEntity joins the BC5CDR test abstracts into a document of
+// 5,000 words and plants, after word 3,000, a title in which the model finds
+// an entity: with the default policy the entity is found once at its offsets
+// in the document; truncation (the reference) loses it.
+func TestChunkPlantedEntity(t *testing.T) {
+	m := openFixture(t, "span-deberta")
+	titles, abstracts := pubtatorTexts(t, "pubtator/bc5cdr.test.pubtator.txt")
+	words := strings.Fields(strings.Join(abstracts, "\n"))
+	require.Greater(t, len(words), 5000)
+	sentence, e := plantable(t, m, titles)
+	doc, at := plant(words[:5000], 3000, sentence)
+	ctx := context.Background()
+
+	res, err := m.ExtractResults(ctx, []string{doc}, diseaseChemical)
+	require.NoError(t, err)
+	r := res[0]
+	assert.True(t, r.Chunked)
+	assert.False(t, r.Truncated)
+	assert.Greater(t, r.Windows, 5000/m.cfg.MaxLen)
+	got := overlapping(r.Entities, e.Label, at+e.Start, at+e.End)
+	require.Len(t, got, 1, "the planted %q once", e.Text)
+	assert.Equal(t, []int{at + e.Start, at + e.End}, []int{got[0].Start, got[0].End})
+	assert.Equal(t, e.Text, got[0].Text)
+	runeAt := len([]rune(doc[:at]))
+	assert.Equal(t, []int{runeAt + e.RuneStart, runeAt + e.RuneEnd}, []int{got[0].RuneStart, got[0].RuneEnd})
+	checkSorted(t, doc, r.Entities)
+	t.Logf("%d words, %d windows, %d entities; planted %q (%s) at byte %d: score %.3f alone, %.3f in the document",
+		len(strings.Fields(doc)), r.Windows, len(r.Entities), e.Text, e.Label, at+e.Start, e.Score, got[0].Score)
+
+	trunc, err := m.ExtractResults(ctx, []string{doc}, diseaseChemical, WithLongTextPolicy(TruncateLongTexts))
+	require.NoError(t, err)
+	assert.True(t, trunc[0].Truncated)
+	assert.Equal(t, len(m.split(nil, doc))-m.cfg.MaxLen, trunc[0].DroppedWords)
+	assert.Empty(t, overlapping(trunc[0].Entities, e.Label, at+e.Start, at+e.End), "truncation loses the tail")
+
+	_, err = m.ExtractResults(ctx, []string{"short", doc}, diseaseChemical, WithLongTextPolicy(RefuseLongTexts))
+	var le *LimitError
+	require.ErrorAs(t, err, &le)
+	assert.ErrorIs(t, err, ErrTextTooLong)
+	assert.Equal(t, LimitError{What: "text", Index: 1, Unit: "words", Size: len(m.split(nil, doc)), Limit: m.cfg.MaxLen, Err: ErrTextTooLong}, *le)
+}
+
+// checkSorted asserts that entities are sorted, within the text and
+// consistent with it, and pairwise disjoint (flat decoding).
+func checkSorted(t *testing.T, text string, ents []Entity) {
+	t.Helper()
+	for i, e := range ents {
+		require.Equal(t, text[e.Start:e.End], e.Text)
+		if i > 0 {
+			require.LessOrEqual(t, ents[i-1].End, e.Start, "flat entities overlap: %+v %+v", ents[i-1], e)
+		}
+	}
+}
+
+// TestChunkStraddlingEntity plants an entity at every position of a text
+// cut into small windows (a token limit of 96 sub-words): wherever the cuts
+// fall, the entity is found once, whole.
+func TestChunkStraddlingEntity(t *testing.T) {
+	m := openFixture(t, "span-deberta", WithTokenLimit(96))
+	titles, abstracts := pubtatorTexts(t, "pubtator/bc5cdr.test.pubtator.txt")
+	words := strings.Fields(abstracts[0])
+	sentence, e := plantable(t, m, titles)
+	n := min(len(words), 120)
+	if testing.Short() {
+		n = 40
+	}
+	texts, ats := make([]string, 0, n), make([]int, 0, n)
+	for k := range n {
+		doc, at := plant(words[:n], k, sentence)
+		texts, ats = append(texts, doc), append(ats, at)
+	}
+	res, err := m.ExtractResults(context.Background(), texts, diseaseChemical)
+	require.NoError(t, err)
+	for k, r := range res {
+		require.Greater(t, r.Windows, 2, "position %d", k)
+		got := overlapping(r.Entities, e.Label, ats[k]+e.Start, ats[k]+e.End)
+		require.Len(t, got, 1, "position %d: %+v", k, got)
+		assert.Equal(t, e.Text, got[0].Text, "position %d", k)
+		checkSorted(t, texts[k], r.Entities)
+	}
+	t.Logf("%q found once, whole, at %d positions in texts of %d windows", e.Text, len(res), res[0].Windows)
+}
+
+// TestChunkFitsIsReference runs the golden texts through the default policy:
+// every text that fits one window (all but the longest) gives the
+// reference's entities for every setting.
+func TestChunkFitsIsReference(t *testing.T) {
+	for _, fx := range []string{"span-deberta", "span-bert", "token-deberta-new"} {
+		t.Run(fx, func(t *testing.T) {
+			h, lines := readGolden(t, goldenFile(fx, ".jsonl.gz"))
+			m := openFixture(t, fx, WithBatchSize(8))
+			var texts []string
+			var golds []goldenText
+			for _, raw := range lines {
+				var g goldenText
+				require.NoError(t, json.Unmarshal(raw, &g))
+				if g.Valid && g.Labels == nil {
+					texts, golds = append(texts, g.Text), append(golds, g)
+				}
+			}
+			if testing.Short() {
+				texts, golds = texts[:50], golds[:50]
+			}
+			fit := 0
+			for _, s := range h.Settings {
+				res, err := m.ExtractResults(context.Background(), texts, h.DefaultLabels, s.options(t, h.DefaultLabels)...)
+				require.NoError(t, err)
+				fit = 0
+				for i, r := range res {
+					if r.Windows != 1 {
+						continue
+					}
+					fit++
+					assert.Equal(t, 1, r.LabelGroups)
+					assertEntities(t, withText(texts[i], golds[i].Entities[s.Name]), r.Entities, "%s %s", golds[i].ID, s.Name)
+				}
+			}
+			t.Logf("%s: %d of %d texts fit one window; %d settings equal to the reference", fx, fit, len(texts), len(h.Settings))
+			require.Greater(t, fit, len(texts)/2)
+		})
+	}
+}
+
+// TestBadOptions checks that bad thresholds and policies are typed errors.
+func TestBadOptions(t *testing.T) {
+	m := openFixture(t, "span-deberta")
+	ctx := context.Background()
+	for name, opts := range map[string][]ExtractOption{
+		"NaN":                 {WithThreshold(math.NaN())},
+		"negative":            {WithThreshold(-1)},
+		"above 1":             {WithThreshold(2)},
+		"label NaN":           {WithLabelThreshold("disease", math.NaN())},
+		"label +Inf":          {WithLabelThreshold("disease", math.Inf(1))},
+		"label not requested": {WithLabelThreshold("gene", 0.5)},
+		"policy":              {WithLongTextPolicy(LongTextPolicy(7))},
+	} {
+		_, err := m.Extract(ctx, "Breast cancer.", diseaseChemical, opts...)
+		assert.ErrorIs(t, err, ErrBadOption, name)
+		var oe *OptionError
+		assert.ErrorAs(t, err, &oe, name)
+		assert.True(t, strings.HasPrefix(err.Error(), "gliner: bad option: "), err.Error())
+	}
+	_, err := m.Extract(ctx, "Breast cancer.", diseaseChemical, WithThreshold(0), WithLabelThreshold("chemical", 1))
+	assert.NoError(t, err, "0 and 1 are thresholds")
+	_, err = Open(fixtureDir("span-deberta"), WithOverlap(5))
+	assert.ErrorIs(t, err, ErrBadConfig, "overlap below max_width")
+	_, err = Open(fixtureDir("span-deberta"), WithTokenLimit(10))
+	assert.ErrorIs(t, err, ErrBadConfig)
+}
+
+// TestPolicyNames checks the policies' names.
+func TestPolicyNames(t *testing.T) {
+	assert.Equal(t, "chunk", ChunkLongTexts.String())
+	assert.Equal(t, "truncate", TruncateLongTexts.String())
+	assert.Equal(t, "refuse", RefuseLongTexts.String())
+	assert.Equal(t, "LongTextPolicy(9)", LongTextPolicy(9).String())
+	var zero LongTextPolicy
+	assert.Equal(t, ChunkLongTexts, zero, "chunking is the default")
+}
+
+func fixtureDir(name string) string {
+	return filepath.Join(testenv.RepoRoot(), "testdata", "models", name)
+}

@@ -83,20 +83,20 @@ func (c *call) mergedItems(items []item) []item {
 // long text when long texts are refused.
 func (m *Model) planText(c *call, i, promptTokens int) (*textPlan, error) {
 	text := c.texts[i]
-	words, split := m.words(text)
+	words, cut := m.words(text)
 	costs := m.wordCosts(text, words)
 	budget := max(1, m.tokenLimit()-promptTokens-m.specials)
 	windows := span.PlanWindows(nil, costs, sentenceEnds(text, words), m.cfg.MaxLen, budget, m.overlap)
 	info := &c.info[i]
-	info.Windows, info.Chunked, info.SplitWords = len(windows), len(windows) > 1, split
+	info.Windows, info.Chunked, info.CutWords = len(windows), len(windows) > 1, cut
 	if len(windows) > 1 && c.policy == RefuseLongTexts {
 		return nil, m.tooLong(i, len(words), costs, budget)
 	}
 	if len(windows) == 1 && len(c.groups) == 1 {
 		return nil, nil
 	}
-	if split > 0 {
-		m.logger.Warn("gliner: words longer than MaxWordBytes split into pieces", "text", i, "words", split, "max_bytes", MaxWordBytes)
+	if cut > 0 {
+		m.logger.Warn("gliner: words longer than MaxWordBytes cut", "text", i, "words", cut, "max_bytes", MaxWordBytes)
 	}
 	return &textPlan{words: words, windows: windows}, nil
 }

@@ -19,9 +19,11 @@ import (
 // text's own words and the candidate spans kept across its windows.
 const (
 	// MaxWordBytes is the longest word sent to the tokenizer: a longer
-	// "word" (a DNA sequence, a base64 blob) is split into pieces of at
-	// most this many bytes, at code-point boundaries, with a warning.
-	// Entities cannot span a cut inside such a word.
+	// "word" (a DNA sequence, a base64 blob) is cut to its first
+	// MaxWordBytes bytes (at a code-point boundary) with a warning, and the
+	// rest of it is not read: an entity ending in such a word ends at the
+	// cut. The cost of a text is then bounded by its number of words,
+	// whatever their length.
 	MaxWordBytes = 128
 	// MaxLabelTokens is the most sub-words a label of a uni-encoder model
 	// may have; a longer label is an error (*[LimitError] wrapping
@@ -54,38 +56,29 @@ func (e *LimitError) Error() string {
 func (e *LimitError) Unwrap() error { return e.Err }
 
 // words splits text into the model's words and cuts each word longer than
-// MaxWordBytes into pieces; it returns the words and how many were cut.
+// MaxWordBytes to its first MaxWordBytes bytes (at a code-point boundary);
+// it returns the words and how many were cut.
 func (m *Model) words(text string) ([]tokenize.Word, int) {
 	ws := m.split(nil, text)
-	long := 0
-	for _, w := range ws {
+	cut := 0
+	for i, w := range ws {
 		if w.End-w.Start > MaxWordBytes {
-			long++
+			ws[i] = cutWord(text, w)
+			cut++
 		}
 	}
-	if long == 0 {
-		return ws, 0
-	}
-	out := make([]tokenize.Word, 0, len(ws)+len(text)/MaxWordBytes)
-	for _, w := range ws {
-		out = appendPieces(out, text, w)
-	}
-	return out, long
+	return ws, cut
 }
 
-// appendPieces appends word w of text to dst, cut into pieces of at most
-// MaxWordBytes bytes at code-point boundaries.
-func appendPieces(dst []tokenize.Word, text string, w tokenize.Word) []tokenize.Word {
-	for w.End-w.Start > MaxWordBytes {
-		cut := w.Start + MaxWordBytes
-		for cut > w.Start+1 && !utf8.RuneStart(text[cut]) {
-			cut--
-		}
-		r := w.RuneStart + utf8.RuneCountInString(text[w.Start:cut])
-		dst = append(dst, tokenize.Word{Start: w.Start, End: cut, RuneStart: w.RuneStart, RuneEnd: r})
-		w.Start, w.RuneStart = cut, r
+// cutWord returns word w of text cut to at most MaxWordBytes bytes at a
+// code-point boundary.
+func cutWord(text string, w tokenize.Word) tokenize.Word {
+	end := w.Start + MaxWordBytes
+	for end > w.Start+1 && !utf8.RuneStart(text[end]) {
+		end--
 	}
-	return append(dst, w)
+	w.End, w.RuneEnd = end, w.RuneStart+utf8.RuneCountInString(text[w.Start:end])
+	return w
 }
 
 // tokenLimit returns the sub-word limit of one sequence.

@@ -12,7 +12,7 @@ type encodedText struct {
 	wordsMask    []int64         // the reference's words_mask (docs/reference.md §2.5)
 	droppedWords int             // words dropped by max_len truncation
 	tokensCut    bool            // sub-word tokens cut at the tokenizer's limit
-	splitWords   int             // words longer than MaxWordBytes, split
+	cutWords     int             // words longer than MaxWordBytes, cut
 }
 
 // promptWords returns the uni-encoder prompt of labels: <<ENT>> label ...
@@ -28,13 +28,13 @@ func promptWords(cfg Config, labels []string) []string {
 }
 
 // encodeText splits text into words with the model's splitter (words
-// longer than MaxWordBytes cut into pieces), truncates them to max_len and
+// longer than MaxWordBytes cut), truncates them to max_len and
 // encodes prompt + words (docs/reference.md §2.1-2.5). A nil prompt
 // (bi-encoders) encodes the words alone.
 func (m *Model) encodeText(text string, prompt []string) encodedText {
-	words, split := m.words(text)
+	words, cut := m.words(text)
 	et := m.encodeWords(text, words, prompt)
-	et.splitWords = split
+	et.cutWords = cut
 	return et
 }
 
@@ -97,9 +97,9 @@ func (m *Model) checkLength(c *call, i int, e encodedText) error {
 	refuse := c.policy == RefuseLongTexts
 	info := &c.info[i]
 	info.Truncated = e.tokensCut || e.droppedWords > 0
-	info.DroppedWords, info.SplitWords = e.droppedWords, e.splitWords
-	if e.splitWords > 0 {
-		m.logger.Warn("gliner: words longer than MaxWordBytes split into pieces", "text", i, "words", e.splitWords, "max_bytes", MaxWordBytes)
+	info.DroppedWords, info.CutWords = e.droppedWords, e.cutWords
+	if e.cutWords > 0 {
+		m.logger.Warn("gliner: words longer than MaxWordBytes cut", "text", i, "words", e.cutWords, "max_bytes", MaxWordBytes)
 	}
 	switch {
 	case e.tokensCut && refuse:

@@ -25,9 +25,9 @@ type Result struct {
 	Truncated bool `json:"truncated"`
 	// DroppedWords is the number of words truncation dropped.
 	DroppedWords int `json:"dropped_words"`
-	// SplitWords is the number of words longer than [MaxWordBytes] that
+	// CutWords is the number of words longer than [MaxWordBytes] that
 	// were cut into pieces.
-	SplitWords int `json:"split_words"`
+	CutWords int `json:"cut_words"`
 	// Err is the error of this text in a stream ([Model.Stream]); nil in
 	// the results of ExtractResults, which fails as a whole.
 	Err error `json:"-"`

@@ -27,8 +27,10 @@ import (
 // and a total cost of at most maxCost, except that a word costing more
 // than maxCost gets a window of its own. Consecutive windows share overlap
 // words. A window ends preferably after a word i with breaks[i] set (a
-// sentence end) in its second half; breaks may be nil. A text that fits
-// gives one window [0, n); an empty text gives none.
+// sentence end) in its second half; breaks may be nil. A window of fewer
+// than 2·overlap words (words of high cost) shares only half its words with
+// the next, so that every window advances by at least half a window. A text
+// that fits gives one window [0, n); an empty text gives none.
 //
 // It panics with a "span: ..." message if maxWords < 1, overlap < 0 or
 // breaks is neither nil nor as long as costs.
@@ -44,7 +46,7 @@ func PlanWindows(dst []Offset, costs []int, breaks []bool, maxWords, maxCost, ov
 		}
 		end = sentenceCut(breaks, start, end)
 		dst = append(dst, Offset{start, end})
-		start = max(end-overlap, start+1)
+		start = max(end-min(overlap, (end-start)/2), start+1)
 	}
 	return dst
 }

@@ -29,6 +29,7 @@ func TestPlanWindows(t *testing.T) {
 		{"fits", ones(10), nil, 10, 100, 3, []Offset{{0, 10}}},
 		{"by words", ones(25), nil, 10, 100, 3, []Offset{{0, 10}, {7, 17}, {14, 24}, {21, 25}}},
 		{"by cost", []int{3, 3, 3, 3, 3, 3}, nil, 10, 7, 1, []Offset{{0, 2}, {1, 3}, {2, 4}, {3, 5}, {4, 6}}},
+		{"small windows, half overlap", []int{3, 3, 3, 3, 3, 3, 3, 3}, nil, 10, 9, 5, []Offset{{0, 3}, {2, 5}, {4, 7}, {6, 8}}},
 		{"costly word alone", []int{1, 9, 1}, nil, 10, 5, 0, []Offset{{0, 1}, {1, 2}, {2, 3}}},
 		{"sentence end", ones(30), breaks, 16, 100, 4, []Offset{{0, 14}, {10, 26}, {22, 30}}},
 	}

@@ -289,3 +289,32 @@ func TestPolicyNames(t *testing.T) {
 func fixtureDir(name string) string {
 	return filepath.Join(testenv.RepoRoot(), "testdata", "models", name)
 }
+
+// TestChunkFamilies runs a 1,500-word document through the chunking path
+// of the other word-level families (token-level uni-encoder, bi-encoder with
+// its parallel decoding), batched with short texts: the long text is cut,
+// its entities are valid and flat, and the short texts' entities equal
+// those of a call without the long text.
+func TestChunkFamilies(t *testing.T) {
+	titles, abstracts := pubtatorTexts(t, "pubtator/ncbi-disease.test.pubtator.txt")
+	doc := strings.Join(strings.Fields(strings.Join(abstracts, " "))[:1500], " ")
+	for _, fx := range []string{"token-deberta-new", biFixture} {
+		t.Run(fx, func(t *testing.T) {
+			m := openFixture(t, fx, WithBatchSize(4))
+			ctx := context.Background()
+			short := titles[:5]
+			want, err := m.ExtractBatch(ctx, short, diseaseChemical)
+			require.NoError(t, err)
+			res, err := m.ExtractResults(ctx, append([]string{doc}, short...), diseaseChemical)
+			require.NoError(t, err)
+			assert.True(t, res[0].Chunked)
+			assert.Greater(t, res[0].Windows, 3)
+			checkSorted(t, doc, res[0].Entities)
+			for i := range short {
+				assert.Equal(t, want[i], res[i+1].Entities, "short text %d", i)
+				assert.Equal(t, 1, res[i+1].Windows)
+			}
+			t.Logf("%s: %d windows, %d entities", fx, res[0].Windows, len(res[0].Entities))
+		})
+	}
+}

@@ -55,7 +55,8 @@ func (m *Model) Config() Config { return m.cfg }
 func (m *Model) Kind() Kind { return m.kind }
 
 // Labels returns the fixed label set of a fixed-schema (BIO) model, or nil for
-// zero-shot models, which take any labels.
+// zero-shot models, which take any labels. Extract with no labels looks for
+// all the types of a fixed-schema model.
 func (m *Model) Labels() []string { return m.fam.schema() }
 
 // Open loads a model folder as published: gliner_config.json, a tokenizer
@@ -170,8 +171,9 @@ func (m *Model) Close() error {
 }
 
 // Extract finds the entities of the given labels in text, sorted by start.
-// An empty (or all-whitespace) text or an empty label list gives no entities
-// and no error.
+// An empty (or all-whitespace) text gives no entities and no error, and so
+// does an empty label list, except for fixed-schema models ([Model.Labels]),
+// which then look for all their types.
 func (m *Model) Extract(ctx context.Context, text string, labels []string, opts ...ExtractOption) ([]Entity, error) {
 	res, err := m.ExtractBatch(ctx, []string{text}, labels, opts...)
 	if err != nil {

@@ -210,7 +210,7 @@ func TestChunkFitsIsReference(t *testing.T) {
 			}
 			// The first texts and every text that does not fit (the run
 			// takes several minutes over all 1,210 texts).
-			keep := 160
+			keep := 100
 			if testing.Short() {
 				keep = 40
 			}

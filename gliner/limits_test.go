@@ -154,3 +154,21 @@ func TestHostileInputs(t *testing.T) {
 		assert.ErrorIs(t, err, ErrLabel, "a label of more than MaxLabelTokens sub-words")
 	})
 }
+
+// BenchmarkLongTextPolicy measures ExtractBatch on 16 NCBI-disease
+// abstracts (all fit one window) with the built-in model under each policy:
+// the cost of planning windows (a second tokenization) under chunking.
+func BenchmarkLongTextPolicy(b *testing.B) {
+	m := openBuiltin(b)
+	texts := benchTexts(b, 16)
+	for _, p := range []LongTextPolicy{TruncateLongTexts, ChunkLongTexts} {
+		b.Run(p.String(), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := m.ExtractBatch(context.Background(), texts, diseaseChemical, WithLongTextPolicy(p)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(texts))/b.Elapsed().Seconds(), "texts/s")
+		})
+	}
+}

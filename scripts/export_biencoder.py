@@ -5,7 +5,7 @@ library loads (package gliner, "Bi-encoder models" in its documentation).
     # a real checkpoint, with the `gliner` Python package (0.2.23+) and its dependencies:
     python3 scripts/export_biencoder.py --model Ihor/gliner-biomed-bi-small-v1.0 --out ./bi-small
     # this project's fixture checkpoint (tools/biencoder), no `gliner` package needed:
-    /usr/bin/python3 scripts/export_biencoder.py --fixture CKPT.pt --shared ../shared --out DIR
+    /usr/bin/python3 scripts/export_biencoder.py --fixture CKPT.pt --shared testdata/shared --out DIR
 
 Writes into --out:
 
@@ -332,7 +332,7 @@ def main():
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--model", help="a gliner bi-encoder checkpoint (hub id or folder), loaded with gliner.GLiNER")
     g.add_argument("--fixture", help="a tools/biencoder/train.py checkpoint (.pt)")
-    ap.add_argument("--shared", default=os.environ.get("GLINER_SHARED_DIR", os.path.join(REPO, "..", "shared")),
+    ap.add_argument("--shared", default=os.environ.get("GLINER_SHARED_DIR", os.path.join(REPO, "testdata", "shared")),
                     help="the shared folder (tokenizers of the fixture)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--shape", choices=["auto", "matched", "fused"], default="auto",

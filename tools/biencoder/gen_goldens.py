@@ -1,6 +1,6 @@
 """Reference outputs of a bi-encoder fixture: testdata/golden/<fixture>.jsonl.gz.
 
-    /usr/bin/python3 tools/biencoder/gen_goldens.py [--shared ../shared] [--models testdata/models] bi-span
+    /usr/bin/python3 tools/biencoder/gen_goldens.py [--shared testdata/shared] [--models testdata/models] bi-span
 
 The fixture folder is the output of scripts/export_biencoder.py (--fixture
 --one-graph) plus its torch checkpoint under checkpoint/. The reference
@@ -165,7 +165,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default=os.path.join(REPO, "testdata", "models"))
     ap.add_argument("--out", default=os.path.join(REPO, "testdata", "golden"))
-    ap.add_argument("--shared", default=os.environ.get("GLINER_SHARED_DIR", os.path.join(REPO, "..", "shared")))
+    ap.add_argument("--shared", default=os.environ.get("GLINER_SHARED_DIR", os.path.join(REPO, "testdata", "shared")))
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("fixtures", nargs="+")
     a = ap.parse_args()

@@ -1,6 +1,6 @@
 """Train the bi-encoder fixture (tools/biencoder/model.py) on the shared corpora.
 
-    /usr/bin/python3 -m tools.biencoder.train --shared ../shared --out /tmp/bi/bi-span.pt [--minutes 8]
+    /usr/bin/python3 -m tools.biencoder.train --shared testdata/shared --out /tmp/bi/bi-span.pt [--minutes 8]
 
 Text encoder over DeBERTa-v3 ids (the real spm.model), label encoder over the
 uncased BERT WordPiece ids of all-MiniLM-L6-v2 (the label encoder family of

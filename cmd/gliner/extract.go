@@ -26,6 +26,13 @@ line, and writes one JSON object per input line, in order:
   {"id":...,"entities":[{"start":..,"end":..,"text":..,"label":..,"score":..}]}
 or, for a line that failed:
   {"id":...,"error":"line N: ..."}
+Results also say how the text was run: "windows" and "label_groups" (the
+model calls it took), "chunked", "truncated", "dropped_words" and
+"split_words" (words over the library's MaxWordBytes, cut), each left out
+when zero or false. Texts longer than one model call takes are cut into
+overlapping windows whose entities are merged (--long-texts chunk, the
+default), cut at the model's limit as the reference does (truncate), or
+refused with an error record (error).
 A line is a JSON record {"text": "...", "id": ...} or plain text (--input):
 auto (the default) takes a line as a record only if it parses as a JSON
 object with a "text" field, so a plain line starting with "{" stays text;
@@ -58,7 +65,7 @@ Flags:
 // extractFlags are the flags of gliner extract.
 type extractFlags struct {
 	labels, labelThresholds, offsets string
-	input, onError                   string
+	input, onError, longTexts        string
 	labelCache                       string
 	model                            *modelFlags
 	threshold                        float64
@@ -67,6 +74,7 @@ type extractFlags struct {
 	unit                             offsets.Unit
 	mode                             inputMode
 	policy                           onError
+	long                             gliner.LongTextPolicy
 	perLabel                         map[string]float64
 }
 
@@ -102,14 +110,14 @@ func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // stream runs the extraction over the input and returns the exit code.
 func (f *extractFlags) stream(ctx context.Context, m *gliner.Model, labels []string, in io.Reader, stdout, stderr io.Writer) int {
 	opts := f.extractOptions()
-	extract := func(ctx context.Context, texts []string) ([][]gliner.Entity, error) {
-		return m.ExtractBatch(ctx, texts, labels, opts...)
+	extract := func(ctx context.Context, texts []string) ([]gliner.Result, error) {
+		return m.ExtractResults(ctx, texts, labels, opts...)
 	}
 	err := newStream(extract, stdout, f.unit, f.batch, f.policy).run(ctx, in, f.mode)
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.Is(err, gliner.ErrLabel):
+	case errors.Is(err, gliner.ErrLabel) || errors.Is(err, gliner.ErrBadOption):
 		return usageError(stderr, "extract", "%s", errorText(err))
 	}
 	return runtimeError(stderr, "extract", err)
@@ -126,6 +134,7 @@ func newExtractFlags(stderr io.Writer) (*flag.FlagSet, *extractFlags) {
 	fs.BoolVar(&f.multiLabel, "multi-label", false, "allow several labels on one span")
 	fs.StringVar(&f.offsets, "offsets", "runes", "offset unit: runes (code points), bytes or utf16")
 	fs.StringVar(&f.input, "input", "auto", "input lines: auto (JSON records with \"text\", else plain text), text or jsonl")
+	fs.StringVar(&f.longTexts, "long-texts", "chunk", longTextsUsage)
 	fs.StringVar(&f.onError, "on-error", "skip", "after a line fails (its error record is written): skip (go on) or stop")
 	fs.IntVar(&f.batch, "batch", 8, "texts per model call")
 	fs.StringVar(&f.labelCache, "label-cache", defaultLabelCacheDir(), "bi-encoder models: folder keeping label embeddings across runs (\"\" = none)")
@@ -149,7 +158,10 @@ func (f *extractFlags) check() ([]string, error) {
 	if f.policy, err = parseOnError(f.onError); err != nil {
 		return nil, err
 	}
-	if err = checkThreshold("--threshold", f.threshold); err != nil {
+	if f.long, err = parseLongTexts(f.longTexts); err != nil {
+		return nil, err
+	}
+	if err = checkThresholds(f.threshold, nil, nil); err != nil {
 		return nil, err
 	}
 	if f.perLabel, err = parseLabelThresholds(f.labelThresholds); err != nil {
@@ -162,7 +174,7 @@ func (f *extractFlags) check() ([]string, error) {
 	if len(labels) == 0 {
 		return nil, nil
 	}
-	return labels, checkLabelThresholds(f.perLabel, labels)
+	return labels, checkThresholds(f.threshold, f.perLabel, labels)
 }
 
 // errLabelsRequired reports a zero-shot model run without --labels.
@@ -177,7 +189,7 @@ func (f *extractFlags) modelLabels(m *gliner.Model, labels []string) ([]string, 
 	if labels = m.Labels(); len(labels) == 0 {
 		return nil, errLabelsRequired
 	}
-	return labels, checkLabelThresholds(f.perLabel, labels)
+	return labels, checkThresholds(f.threshold, f.perLabel, labels)
 }
 
 // modelOptions are the options extract opens the model with: its batch
@@ -192,7 +204,7 @@ func (f *extractFlags) modelOptions() []gliner.Option {
 
 // extractOptions are the extraction options of the flags.
 func (f *extractFlags) extractOptions() []gliner.ExtractOption {
-	opts := []gliner.ExtractOption{gliner.WithThreshold(f.threshold)}
+	opts := []gliner.ExtractOption{gliner.WithThreshold(f.threshold), gliner.WithLongTextPolicy(f.long)}
 	if f.nested {
 		opts = append(opts, gliner.WithNested())
 	}

@@ -66,6 +66,52 @@ func peakGrowth(f func()) int64 {
 	return peak - before
 }
 
+// hostileLabel is one label of 20,000 words.
+var hostileLabel = strings.TrimSpace(strings.Repeat("disease ", 20000))
+
+// maxHostileGrowth bounds the memory a rejected hostile input may take.
+const maxHostileGrowth = 256 << 20
+
+// TestServeHostileLabel sends one request with a 20,000-word label to a
+// server over the built-in model: the answer must be a 400 naming the label
+// limit, before the server's timeout, with a bounded peak RSS.
+func TestServeHostileLabel(t *testing.T) {
+	m := builtinModel(t)
+	srv := httptest.NewServer(server.New(m, server.Config{Timeout: 20 * time.Second}))
+	defer srv.Close()
+	body, err := json.Marshal(map[string]any{"text": "Aspirin can cause Reye syndrome.", "labels": []string{"chemical", hostileLabel}})
+	require.NoError(t, err)
+	var code int
+	var answer map[string]any
+	start := time.Now()
+	growth := peakGrowth(func() {
+		resp, err := http.Post(srv.URL+"/v1/extract", "application/json", bytes.NewReader(body))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		code = resp.StatusCode
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&answer))
+	})
+	t.Logf("20,000-word label: %d %v in %v, peak RSS growth %d MiB", code, answer["error"], time.Since(start), growth>>20)
+	assert.Equal(t, http.StatusBadRequest, code)
+	assert.Contains(t, answer["error"], "label")
+	assert.Less(t, growth, int64(maxHostileGrowth))
+}
+
+// TestExtractHostileLabel runs the CLI with a 20,000-word label: a usage
+// error naming the label limit, with a bounded peak RSS.
+func TestExtractHostileLabel(t *testing.T) {
+	builtinModel(t) // skips without ONNX Runtime
+	var code int
+	var stderr string
+	growth := peakGrowth(func() {
+		code, _, stderr = extractCLI("Aspirin can cause Reye syndrome.\n", "--labels", "chemical,"+hostileLabel)
+	})
+	t.Logf("20,000-word label: exit %d, peak RSS growth %d MiB: %s", code, growth>>20, stderr)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "label")
+	assert.Less(t, growth, int64(maxHostileGrowth))
+}
+
 // TestServeTimeoutCancels sends a request far longer than the server's
 // timeout: the answer is a 504 soon after the timeout, the model makes no
 // call after it (the extraction was cancelled, not left running), and the

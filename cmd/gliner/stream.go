@@ -11,6 +11,7 @@ import (
 
 	"github.com/gliner-go/gliner/gliner"
 	"github.com/gliner-go/gliner/internal/offsets"
+	"github.com/gliner-go/gliner/internal/server"
 )
 
 // onError says what gliner extract does after a line fails (--on-error).
@@ -36,8 +37,8 @@ func parseOnError(s string) (onError, error) {
 }
 
 // batchExtractor extracts the entities of several texts; gliner extract
-// passes the model's ExtractBatch with the run's labels and options.
-type batchExtractor func(ctx context.Context, texts []string) ([][]gliner.Entity, error)
+// passes the model's ExtractResults with the run's labels and options.
+type batchExtractor func(ctx context.Context, texts []string) ([]gliner.Result, error)
 
 // stream is one run of gliner extract over its input lines.
 type stream struct {
@@ -61,10 +62,14 @@ var errLinesFailed = errors.New("lines failed")
 // outEntity is an entity as gliner extract writes it.
 type outEntity = offsets.Entity
 
-// outLine is the output record of a line whose extraction succeeded.
+// outLine is the output record of a line whose extraction succeeded: its
+// entities and how its text was run, under the server's JSON keys
+// ("windows", "label_groups", "chunked", "truncated", "dropped_words",
+// "split_words", each left out when zero).
 type outLine struct {
 	ID       json.RawMessage `json:"id"`
 	Entities []outEntity     `json:"entities"`
+	server.Meta
 }
 
 // errorLine is the output record of a line that failed: malformed input,
@@ -154,10 +159,10 @@ func (s *stream) failure() error {
 	return fmt.Errorf("%w: %d (see their error records)", errLinesFailed, s.failed)
 }
 
-// lineResult is the outcome of one line: its entities or its error.
+// lineResult is the outcome of one line: its result or its error.
 type lineResult struct {
-	ents []gliner.Entity
-	err  error
+	res gliner.Result
+	err error
 }
 
 // results extracts the texts of the well-formed records in one call. If
@@ -176,10 +181,10 @@ func (s *stream) results(ctx context.Context, recs []record) ([]lineResult, erro
 	if len(texts) == 0 {
 		return out, nil
 	}
-	ents, err := s.extract(ctx, texts)
+	res, err := s.extract(ctx, texts)
 	if err == nil {
 		for j, i := range at {
-			out[i].ents = ents[j]
+			out[i].res = res[j]
 		}
 		return out, nil
 	}
@@ -192,13 +197,13 @@ func (s *stream) results(ctx context.Context, recs []record) ([]lineResult, erro
 // alone extracts each text in its own call, recording per-line errors.
 func (s *stream) alone(ctx context.Context, texts []string, at []int, out []lineResult) error {
 	for j, i := range at {
-		ents, err := s.extract(ctx, texts[j:j+1])
+		res, err := s.extract(ctx, texts[j:j+1])
 		if err != nil && runFailure(ctx, err) {
 			return err
 		}
 		out[i].err = err
 		if err == nil {
-			out[i].ents = ents[0]
+			out[i].res = res[0]
 		}
 	}
 	return nil
@@ -209,16 +214,29 @@ func (s *stream) alone(ctx context.Context, texts []string, at []int, out []line
 // rejects (they are the same for every line).
 func runFailure(ctx context.Context, err error) bool {
 	return ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, gliner.ErrClosed) || errors.Is(err, gliner.ErrLabel)
+		errors.Is(err, gliner.ErrClosed) || errors.Is(err, gliner.ErrLabel) || errors.Is(err, gliner.ErrBadOption)
 }
 
 // write writes the output record of one line.
 func (s *stream) write(r record, res lineResult) error {
 	if res.err != nil {
 		s.failed++
-		return s.enc.Encode(errorLine{ID: r.id, Error: errorText(res.err)})
+		return s.enc.Encode(errorLine{ID: r.id, Error: lineError(r.line, res.err)})
 	}
-	return s.enc.Encode(outLine{ID: r.id, Entities: offsets.Convert(r.text, res.ents, s.unit)})
+	return s.enc.Encode(outLine{ID: r.id, Entities: offsets.Convert(r.text, res.res.Entities, s.unit), Meta: server.MetaOf(res.res)})
+}
+
+// lineError is the message of a failed line. A text over a limit is
+// described without the index it had in its one-text call.
+func lineError(n int, err error) string {
+	var le *gliner.LimitError
+	if errors.As(err, &le) && le.What == "text" {
+		return fmt.Sprintf("line %d: %s: %d %s, more than the limit of %d", n, errorText(le.Err), le.Size, le.Unit, le.Limit)
+	}
+	if errors.Is(err, errMalformed) {
+		return err.Error() // names the line already
+	}
+	return fmt.Sprintf("line %d: %s", n, errorText(err))
 }
 
 // event is what the input reader sends: a record, a note that the input

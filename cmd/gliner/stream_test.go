@@ -27,18 +27,18 @@ type fakeExtractor struct {
 	calls []int
 }
 
-func (f *fakeExtractor) extract(_ context.Context, texts []string) ([][]gliner.Entity, error) {
+func (f *fakeExtractor) extract(_ context.Context, texts []string) ([]gliner.Result, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, len(texts))
 	f.mu.Unlock()
-	out := make([][]gliner.Entity, len(texts))
+	out := make([]gliner.Result, len(texts))
 	for i, t := range texts {
 		if strings.Contains(t, "REFUSE") {
-			return nil, fmt.Errorf("gliner: %w: text %d", gliner.ErrTextTooLong, i)
+			return nil, &gliner.LimitError{What: "text", Index: i, Unit: "words", Size: 900, Limit: 384, Err: gliner.ErrTextTooLong}
 		}
-		out[i] = []gliner.Entity{}
+		out[i] = gliner.Result{Entities: []gliner.Entity{}, Windows: 1, LabelGroups: 1}
 		if j := strings.Index(t, "cancer"); j >= 0 {
-			out[i] = append(out[i], gliner.Entity{Start: j, End: j + 6, RuneStart: j, RuneEnd: j + 6, Text: "cancer", Label: "disease", Score: 0.9})
+			out[i].Entities = append(out[i].Entities, gliner.Entity{Start: j, End: j + 6, RuneStart: j, RuneEnd: j + 6, Text: "cancer", Label: "disease", Score: 0.9})
 		}
 	}
 	return out, nil
@@ -97,7 +97,7 @@ func TestStreamRefusedText(t *testing.T) {
 	require.ErrorIs(t, err, errLinesFailed)
 	require.Len(t, recs, 3)
 	assert.Len(t, recs[0].Entities, 1)
-	assert.Contains(t, recs[1].Error, "text too long")
+	assert.Equal(t, "line 2: text too long: 900 words, more than the limit of 384", recs[1].Error)
 	assert.Len(t, recs[2].Entities, 1)
 	assert.Equal(t, []int{3, 1, 1, 1}, fx.calls, "one call of 3, then each text alone")
 }

@@ -2,22 +2,16 @@ package main
 
 import (
 	"fmt"
-	"math"
-	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gliner-go/gliner/gliner"
+	"github.com/gliner-go/gliner/internal/server"
 )
 
-// checkThreshold rejects a threshold that is NaN or outside [0, 1].
-func checkThreshold(name string, t float64) error {
-	if math.IsNaN(t) || t < 0 || t > 1 {
-		return fmt.Errorf("%s %v is outside [0, 1]", name, t)
-	}
-	return nil
-}
-
 // parseLabelThresholds reads --label-threshold: "label=value" pairs,
-// comma-separated, each value in [0, 1].
+// comma-separated. The values are checked with the labels, by
+// [checkThresholds].
 func parseLabelThresholds(s string) (map[string]float64, error) {
 	out := map[string]float64{}
 	for _, kv := range splitList(s) {
@@ -25,26 +19,33 @@ func parseLabelThresholds(s string) (map[string]float64, error) {
 		if i < 0 {
 			return nil, fmt.Errorf("--label-threshold: %q is not label=value", kv)
 		}
-		label := strings.TrimSpace(kv[:i])
 		t, err := strconv.ParseFloat(strings.TrimSpace(kv[i+1:]), 64)
 		if err != nil {
 			return nil, fmt.Errorf("--label-threshold: %q: %v", kv, err)
 		}
-		if err := checkThreshold("--label-threshold "+label, t); err != nil {
-			return nil, err
-		}
-		out[label] = t
+		out[strings.TrimSpace(kv[:i])] = t
 	}
 	return out, nil
 }
 
-// checkLabelThresholds rejects per-label thresholds of labels that are not
-// among the labels of the run.
-func checkLabelThresholds(perLabel map[string]float64, labels []string) error {
-	for l := range perLabel {
-		if !slices.Contains(labels, l) {
-			return fmt.Errorf("--label-threshold: %q is not one of the labels (%s)", l, strings.Join(labels, ", "))
-		}
+// checkThresholds checks --threshold and --label-threshold against the
+// labels of the run as the library does, with its messages: a usage error
+// before the model runs rather than a failed call.
+func checkThresholds(threshold float64, perLabel map[string]float64, labels []string) error {
+	if err := server.CheckThresholds(threshold, perLabel, labels); err != nil {
+		return fmt.Errorf("%s", errorText(err))
 	}
 	return nil
+}
+
+// longTextsUsage documents --long-texts in extract, eval and serve.
+const longTextsUsage = "texts longer than one model call takes: chunk (overlapping windows, entities merged), truncate (the reference: the tail is not read) or error"
+
+// parseLongTexts returns the policy named by --long-texts.
+func parseLongTexts(s string) (gliner.LongTextPolicy, error) {
+	p, err := server.ParseLongTexts(s)
+	if err != nil {
+		return 0, fmt.Errorf("--long-texts: %v", err)
+	}
+	return p, nil
 }

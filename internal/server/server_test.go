@@ -176,7 +176,7 @@ func TestBadRequests(t *testing.T) {
 		{"empty label", `{"text":"a","labels":["a",""]}`, 400, "empty label"},
 		{"offsets", `{"text":"a","labels":["a"],"offsets":"words"}`, 400, `"offsets" must be`},
 		{"too many texts", `{"texts":["a","b","c"],"labels":["a"]}`, 400, "3 texts exceed"},
-		{"threshold", `{"text":"a","labels":["a"],"threshold":1.5}`, 400, "outside [0, 1]"},
+		{"threshold", `{"text":"a","labels":["a"],"threshold":1.5}`, 400, "threshold 1.5: want a number in [0, 1]"},
 		{"label threshold", `{"text":"a","labels":["a"],"label_thresholds":{"b":0.5}}`, 400, "label_thresholds"},
 		{"oversized", `{"text":"` + strings.Repeat("x", 300) + `","labels":["a"]}`, 413, "exceeds the limit of 200"},
 	} {

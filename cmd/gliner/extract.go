@@ -28,7 +28,7 @@ or, for a line that failed:
   {"id":...,"error":"line N: ..."}
 Results also say how the text was run: "windows" and "label_groups" (the
 model calls it took), "chunked", "truncated", "dropped_words" and
-"split_words" (words over the library's MaxWordBytes, cut), each left out
+"cut_words" (words over the library's MaxWordBytes, cut), each left out
 when zero or false. Texts longer than one model call takes are cut into
 overlapping windows whose entities are merged (--long-texts chunk, the
 default), cut at the model's limit as the reference does (truncate), or

@@ -152,3 +152,26 @@ func TestServeTimeoutCancels(t *testing.T) {
 	assert.Equal(t, calls, after, "no model call after the answer")
 	assert.Less(t, elapsed, timeout+10*time.Second, "the run stops at the timeout, not at the end of the work")
 }
+
+// TestExtractHugeWord runs the CLI on a line holding a 1 MB "word" (a DNA
+// string) between two sentences: the word is cut (reported as
+// "cut_words"), the entities around it are still found, and the peak RSS
+// stays bounded.
+func TestExtractHugeWord(t *testing.T) {
+	model := fixtureModel(t)
+	line := "Patients with breast cancer. " + strings.Repeat("ACGT", 1<<18) + " Ovarian cancer was treated.\n"
+	var code int
+	var stdout, stderr string
+	growth := peakGrowth(func() {
+		code, stdout, stderr = extractCLI(line, "--model", model, "--labels", "disease", "--threshold", "0.2")
+	})
+	require.Equal(t, exitOK, code, stderr)
+	recs := parseMeta(t, stdout)
+	require.Len(t, recs, 1)
+	t.Logf("1 MB word: %+v, %d entities, peak RSS growth %d MiB", recs[0].Meta, len(recs[0].Entities), growth>>20)
+	assert.Equal(t, 1, recs[0].CutWords)
+	require.NotEmpty(t, recs[0].Entities)
+	assert.Equal(t, "breast cancer", recs[0].Entities[0].Text)
+	assert.Equal(t, "Ovarian cancer", recs[0].Entities[len(recs[0].Entities)-1].Text)
+	assert.Less(t, growth, int64(1<<30))
+}

@@ -65,7 +65,7 @@ type outEntity = offsets.Entity
 // outLine is the output record of a line whose extraction succeeded: its
 // entities and how its text was run, under the server's JSON keys
 // ("windows", "label_groups", "chunked", "truncated", "dropped_words",
-// "split_words", each left out when zero).
+// "cut_words", each left out when zero).
 type outLine struct {
 	ID       json.RawMessage `json:"id"`
 	Entities []outEntity     `json:"entities"`

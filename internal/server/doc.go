@@ -24,7 +24,7 @@
 // call takes, "chunk", "truncate" or "error" ([ParseLongTexts]), default
 // [Config.LongTexts]. Each answer carries [Meta], how its text was run
 // ("windows", "label_groups", "chunked", "truncated", "dropped_words",
-// "split_words", each left out when zero or false), when the extractor is
+// "cut_words", each left out when zero or false), when the extractor is
 // a [ResultExtractor] as [gliner.Model] is. Thresholds are checked as the
 // library checks them, with its messages ([CheckThresholds]).
 //

@@ -47,13 +47,13 @@ type Meta struct {
 	Chunked      bool `json:"chunked,omitempty"`
 	Truncated    bool `json:"truncated,omitempty"`
 	DroppedWords int  `json:"dropped_words,omitempty"`
-	SplitWords   int  `json:"split_words,omitempty"`
+	CutWords     int  `json:"cut_words,omitempty"`
 }
 
 // MetaOf returns the metadata of a result.
 func MetaOf(r gliner.Result) Meta {
 	return Meta{Windows: r.Windows, LabelGroups: r.LabelGroups, Chunked: r.Chunked, Truncated: r.Truncated,
-		DroppedWords: r.DroppedWords, SplitWords: r.SplitWords}
+		DroppedWords: r.DroppedWords, CutWords: r.CutWords}
 }
 
 // BatchResponse is the answer to a request with "texts": one result per

@@ -73,28 +73,33 @@ var hostileLabel = strings.TrimSpace(strings.Repeat("disease ", 20000))
 const maxHostileGrowth = 256 << 20
 
 // TestServeHostileLabel sends one request with a 20,000-word label to a
-// server over the built-in model: the answer must be a 400 naming the label
-// limit, before the server's timeout, with a bounded peak RSS.
+// server over the built-in model, then one with a 600-word label (under
+// the label byte limit, over the sub-word limit): each answer must be a
+// 400 naming the label limit, before the server's timeout, with a bounded
+// peak RSS.
 func TestServeHostileLabel(t *testing.T) {
 	m := builtinModel(t)
 	srv := httptest.NewServer(server.New(m, server.Config{Timeout: 20 * time.Second}))
 	defer srv.Close()
-	body, err := json.Marshal(map[string]any{"text": "Aspirin can cause Reye syndrome.", "labels": []string{"chemical", hostileLabel}})
-	require.NoError(t, err)
-	var code int
-	var answer map[string]any
-	start := time.Now()
-	growth := peakGrowth(func() {
-		resp, err := http.Post(srv.URL+"/v1/extract", "application/json", bytes.NewReader(body))
+	for _, label := range []string{hostileLabel, strings.TrimSpace(strings.Repeat("disease ", 600))} {
+		body, err := json.Marshal(map[string]any{"text": "Aspirin can cause Reye syndrome.", "labels": []string{"chemical", label}})
 		require.NoError(t, err)
-		defer resp.Body.Close()
-		code = resp.StatusCode
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&answer))
-	})
-	t.Logf("20,000-word label: %d %v in %v, peak RSS growth %d MiB", code, answer["error"], time.Since(start), growth>>20)
-	assert.Equal(t, http.StatusBadRequest, code)
-	assert.Contains(t, answer["error"], "label")
-	assert.Less(t, growth, int64(maxHostileGrowth))
+		var code int
+		var answer map[string]any
+		start := time.Now()
+		growth := peakGrowth(func() {
+			resp, err := http.Post(srv.URL+"/v1/extract", "application/json", bytes.NewReader(body))
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			code = resp.StatusCode
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&answer))
+		})
+		words := strings.Count(label, " ") + 1
+		t.Logf("%d-word label: %d %v in %v, peak RSS growth %d MiB", words, code, answer["error"], time.Since(start), growth>>20)
+		assert.Equal(t, http.StatusBadRequest, code, "%d words", words)
+		assert.Contains(t, answer["error"], "more than the limit of", "%d words", words)
+		assert.Less(t, growth, int64(maxHostileGrowth), "%d words", words)
+	}
 }
 
 // TestExtractHostileLabel runs the CLI with a 20,000-word label: a usage

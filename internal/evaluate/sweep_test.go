@@ -90,7 +90,7 @@ func conflicts(a, b gliner.Entity, nested bool) bool {
 }
 
 // sweepCorpus makes n random texts of words "w0".."w9" with gold spans of
-// types A and B and candidates around them with random scores.
+// one to three words of types A and B and candidates around them with random scores.
 func sweepCorpus(n int, seed uint64) (*Corpus, *scoredModel) {
 	r := rand.New(rand.NewPCG(seed, 2))
 	c := &Corpus{}
@@ -103,9 +103,9 @@ func sweepCorpus(n int, seed uint64) (*Corpus, *scoredModel) {
 		text := fmt.Sprintf("d%d ", i) + strings.Join(words, " ")
 		runes := []rune(text)
 		var gold []Span
-		for s := 3; s+5 < len(runes); s += 9 {
+		for s := 3; s+8 < len(runes); s += 9 {
 			if r.IntN(2) == 0 {
-				gold = append(gold, Span{Start: s, End: s + 5, Label: []string{"A", "B"}[r.IntN(2)]})
+				gold = append(gold, Span{Start: s, End: s + []int{2, 5, 8}[r.IntN(3)], Label: []string{"A", "B"}[r.IntN(2)]})
 			}
 		}
 		for s := 3; s+2 < len(runes); s += 3 {

@@ -29,9 +29,8 @@ func newAccumulator(opts Options, labelOf map[string]string) *accumulator {
 	return a
 }
 
-// add scores document i (0-based) with its predictions and, in a sweep,
-// its candidate scores.
-func (a *accumulator) add(i int, d Document, pred []gliner.Entity, scored Scored) {
+// add scores document i (0-based) with its predictions.
+func (a *accumulator) add(i int, d Document, pred []gliner.Entity) {
 	gold := mapGold(d.Entities, a.labelOf)
 	spans, score := predSpans(d.Text, pred)
 	m := a.scorer.add(d.Text, gold, spans)
@@ -41,11 +40,21 @@ func (a *accumulator) add(i int, d Document, pred []gliner.Entity, scored Scored
 	if a.errs != nil {
 		a.errs.add(i, d.Text, m, typedGold(d.Entities, a.labelOf), score)
 	}
-	if a.sweep != nil {
-		t0 := time.Now()
-		a.sweep.add(d.Text, gold, scored)
-		a.sweepT += time.Since(t0)
+}
+
+// addSweep scores a batch of documents at every threshold of the sweep
+// from their candidate scores.
+func (a *accumulator) addSweep(docs []Document, scored []Scored) {
+	if a.sweep == nil {
+		return
 	}
+	t0 := time.Now()
+	gold := make([][]Span, len(docs))
+	for k, d := range docs {
+		gold[k] = mapGold(d.Entities, a.labelOf)
+	}
+	a.sweep.add(docs, gold, scored)
+	a.sweepT += time.Since(t0)
 }
 
 // finish fills in the report's scores and optional parts.

@@ -155,9 +155,10 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 			return nil, fmt.Errorf("evaluate: extractor returned %d results for %d texts", len(preds), len(batch))
 		}
 		for k, d := range batch {
-			acc.add(i+k, d, preds[k], at(scored, k))
+			acc.add(i+k, d, preds[k])
 			latencies = append(latencies, elapsed.Seconds()*1000/float64(len(batch)))
 		}
+		acc.addSweep(batch, scored)
 		mem.sample()
 		if opts.Progress != nil {
 			opts.Progress(i+len(batch), len(docs))
@@ -167,14 +168,6 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 	r := &Report{Texts: len(docs), Labels: labelMapping(labelOf)}
 	r.Cost = mem.cost(len(docs), total, latencies)
 	return r, acc.finish(r, docs, opts)
-}
-
-// at returns scored[k], or nil outside a sweep.
-func at(scored []Scored, k int) Scored {
-	if k < len(scored) {
-		return scored[k]
-	}
-	return nil
 }
 
 // fetchFunc returns the predictions for a batch of texts and, in a sweep,

@@ -140,11 +140,15 @@ func newSweeper(cfg Sweep, m Match) *sweeper {
 	return s
 }
 
-// add decodes one document at every threshold and scores it.
-func (s *sweeper) add(text string, gold []Span, sc Scored) {
+// add decodes a batch of documents at every threshold and scores them,
+// threshold by threshold (a model's scores may decode a whole batch at
+// once and keep the result for its other texts).
+func (s *sweeper) add(docs []Document, gold [][]Span, scored []Scored) {
 	for i, t := range s.cfg.Thresholds {
-		pred, _ := predSpans(text, sc.Decode(t, s.cfg.Nested, s.cfg.MultiLabel))
-		s.scorers[i].Add(text, gold, pred)
+		for k, d := range docs {
+			pred, _ := predSpans(d.Text, scored[k].Decode(t, s.cfg.Nested, s.cfg.MultiLabel))
+			s.scorers[i].Add(d.Text, gold[k], pred)
+		}
 	}
 }
 

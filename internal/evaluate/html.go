@@ -36,7 +36,9 @@ h1{font-size:20px;margin:0;padding:14px 0 4px}
 table{border-collapse:collapse;margin:0 0 18px}
 th,td{border-bottom:1px solid #ddd;padding:3px 10px;text-align:right;white-space:nowrap;vertical-align:top}
 th:first-child,td:first-child,.l{text-align:left}
-td.ctx{white-space:normal;text-align:left;min-width:260px;max-width:700px}
+td.ctx{white-space:normal;text-align:left;min-width:240px;max-width:700px}
+td.near{white-space:normal;text-align:left;min-width:100px;max-width:260px}
+th{white-space:normal}
 mark{background:#fdd0a2;padding:0 2px}
 h2{font-size:16px;margin:16px 0 6px}
 h3{font-size:14px;margin:12px 0 4px}

@@ -71,16 +71,16 @@ func errorTables(b *strings.Builder, errs []TypeErrors) {
 	for _, te := range errs {
 		fmt.Fprintf(b, "<h3>%s: %d false positives, %d false negatives</h3>\n", esc(te.Type), te.FalsePositives, te.FalseNegatives)
 		if len(te.FalsePositiveList) > 0 {
-			b.WriteString("<div class=\"scroll\"><table>\n<tr><th>false positive</th><th>score</th><th>doc</th><th class=\"l\">in context</th><th class=\"l\">gold there</th></tr>\n")
+			b.WriteString("<div class=\"scroll\"><table>\n<tr><th>score</th><th>doc</th><th class=\"l\">false positive in context</th><th class=\"l\">gold there</th></tr>\n")
 			for _, e := range te.FalsePositiveList {
-				fmt.Fprintf(b, "<tr><td>%s</td><td>%.3f</td><td>%s</td><td class=\"ctx\">%s</td><td class=\"l\">%s</td></tr>\n", esc(shorten(e.Text, 40)), e.Score, docRef(e), contextHTML(e), nearHTML(e.Near, false))
+				fmt.Fprintf(b, "<tr><td>%.3f</td><td>%s</td><td class=\"ctx\">%s</td><td class=\"near\">%s</td></tr>\n", e.Score, docRef(e), contextHTML(e), nearHTML(e.Near, false))
 			}
 			b.WriteString("</table></div>\n")
 		}
 		if len(te.FalseNegativeList) > 0 {
-			b.WriteString("<div class=\"scroll\"><table>\n<tr><th>false negative</th><th>doc</th><th class=\"l\">in context</th><th class=\"l\">predicted there</th></tr>\n")
+			b.WriteString("<div class=\"scroll\"><table>\n<tr><th>doc</th><th class=\"l\">false negative in context</th><th class=\"l\">predicted there</th></tr>\n")
 			for _, e := range te.FalseNegativeList {
-				fmt.Fprintf(b, "<tr><td>%s</td><td>%s</td><td class=\"ctx\">%s</td><td class=\"l\">%s</td></tr>\n", esc(shorten(e.Text, 40)), docRef(e), contextHTML(e), nearHTML(e.Near, true))
+				fmt.Fprintf(b, "<tr><td>%s</td><td class=\"ctx\">%s</td><td class=\"near\">%s</td></tr>\n", docRef(e), contextHTML(e), nearHTML(e.Near, true))
 			}
 			b.WriteString("</table></div>\n")
 		}
@@ -89,7 +89,7 @@ func errorTables(b *strings.Builder, errs []TypeErrors) {
 
 func docRef(e ErrorExample) string {
 	if e.DocID != "" {
-		return esc(fmt.Sprintf("%d (%s)", e.Doc, shorten(e.DocID, 16)))
+		return fmt.Sprintf("%d<br>(%s)", e.Doc, esc(shorten(e.DocID, 16)))
 	}
 	return fmt.Sprint(e.Doc)
 }

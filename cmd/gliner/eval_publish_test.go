@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -44,6 +45,12 @@ func TestEvalBootstrapErrorsCompare(t *testing.T) {
 	}
 	if !r.Bootstrap.Micro.F1.Contains(r.Scores.Micro.F1) {
 		t.Errorf("micro F1 %.4f outside %+v", r.Scores.Micro.F1, r.Bootstrap.Micro.F1)
+	}
+	// The same seed gives the same intervals.
+	again := filepath.Join(dir, "again.json")
+	cli("eval", "--data", data, "--bootstrap=300", "--seed=5", "--report", again)
+	if r2, err := evaluate.ReadReport(again); err != nil || !reflect.DeepEqual(r2.Bootstrap, r.Bootstrap) {
+		t.Errorf("same seed, different intervals: %+v vs %+v (%v)", r2.Bootstrap, r.Bootstrap, err)
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, "a.html"))
 	for _, want := range []string{"Bootstrap", "Reye syndrome", "Confusions"} {

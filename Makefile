@@ -24,7 +24,7 @@ deps: deps-run
 demo: deps-run
 	$(GO) run ./cmd/gliner extract --labels "disease,chemical,gene" < examples/quickstart.txt
 
-## vet: go vet, also with the optional daulet backend's build tag.
+## vet: go vet, also of the optional daulet backend (the nested module tokenize/daulet).
 vet:
 	$(GO) vet ./...
 	scripts/vet-daulet.sh
@@ -55,7 +55,7 @@ bench: deps
 	scripts/bench-tokenize.sh
 
 ## fixtures: regenerate the fixture models (tens of minutes; needs python3-torch), then run make goldens.
-SHARED ?= ../shared
+SHARED ?= testdata/shared
 fixtures:
 	scripts/setup-train.sh
 	/usr/bin/python3 testdata/models/gen_fixtures.py

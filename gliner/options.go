@@ -66,7 +66,10 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithBatchSize sets how many texts ExtractBatch sends to the model at once
-// (default 8, as the reference's inference).
+// (default 8, as the reference's inference). Token-classification (BIO)
+// models cut texts longer than their token limit into windows; each window
+// then counts as a text. Every model call is logged at level Debug (see
+// [Model.ExtractBatch]).
 func WithBatchSize(n int) Option { return func(c *openConfig) { c.batchSize = n } }
 
 // WithEncoderOptions passes options to the ONNX Runtime session: threads,

@@ -103,8 +103,12 @@
 //
 // The API holds no C types and no values of type any: tensors are [Tensor]
 // structs with an [ElementType] and one typed data slice (int64, bool or
-// float32, the types GLiNER models use). Rank-0 (scalar) inputs are not
-// supported by onnxruntime_go; use shape [1].
+// float32, the types GLiNER models use). Float16 graph inputs and outputs
+// (published fp16 and q4f16 models) are float32 tensors in the API: inputs
+// are rounded to float16 (to nearest, ties to even) and outputs widened
+// exactly, by a Cast to float32 appended to the model bytes at load (the
+// file itself is not changed; such a graph is read into memory once).
+// Rank-0 (scalar) inputs are not supported by onnxruntime_go; use shape [1].
 //
 // Opening a model reads its input and output declarations from the .onnx
 // protobuf framing directly (skipping over the weights without reading them),
@@ -131,7 +135,8 @@
 //   - [ErrContract]: *[ContractError] (every [Difference] from a [Contract]);
 //   - [ErrInvalidInput]: *[InputError] (Run inputs that do not fit the graph);
 //   - [ErrRun]: *[RunError] (ONNX Runtime failed during a run);
-//   - [ErrUnsupportedType]: an output that is not float32, int64 or bool;
+//   - [ErrUnsupportedType]: an output that is not float32, float16, int64
+//     or bool;
 //   - [ErrInvalidOption], [ErrClosed], [ErrNoCgo];
 //   - from [Install]: [ErrDownload] (*[DownloadError]), [ErrChecksum]
 //     (*[ChecksumError]), [ErrArchive], [ErrUnsupportedPlatform].

@@ -49,7 +49,7 @@ var (
 
 	// ErrUnsupportedType means a graph output has an element type this
 	// package cannot return as a Go slice (only float32, int64 and bool
-	// are supported).
+	// are supported, and float16, returned as float32).
 	ErrUnsupportedType = errors.New("encoder: unsupported tensor element type")
 
 	// ErrInvalidOption means an [Option] has an invalid value (a negative

@@ -126,27 +126,6 @@ func (m *Model) loadTokenizer() error {
 	return nil
 }
 
-// findONNX returns the graph file of the folder for the chosen variant.
-func findONNX(dir string, c openConfig) (string, error) {
-	var cands []string
-	switch {
-	case c.onnxFile != "":
-		cands = []string{c.onnxFile}
-	case c.variant == "" || c.variant == "fp32":
-		cands = []string{"model.onnx", "onnx/model.onnx"}
-	default:
-		name := "model_" + c.variant + ".onnx"
-		cands = []string{name, "onnx/" + name}
-	}
-	for _, rel := range cands {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-	}
-	return "", &ModelError{Dir: dir, File: cands[0], Err: fmt.Errorf("%w: no ONNX graph (looked for %v)", ErrMissingFile, cands)}
-}
-
 // Close releases the model's resources. It is idempotent; calls of Extract
 // after Close return [ErrClosed].
 func (m *Model) Close() error {

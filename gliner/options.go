@@ -50,10 +50,12 @@ func WithLongTexts(p LongTextPolicy) Option { return func(c *openConfig) { c.lon
 // and then onnx/model.onnx.
 func WithONNXFile(rel string) Option { return func(c *openConfig) { c.onnxFile = rel } }
 
-// WithVariant picks a published ONNX variant by its suffix, such as "fp16",
-// "int8", "uint8" or "quantized": Open then looks for model_<variant>.onnx
-// and onnx/model_<variant>.onnx. The default is the fp32 model.onnx;
-// quantized variants change scores (spec §10).
+// WithVariant picks a published ONNX variant by name, one of [Variants]:
+// "fp32" (the default: model.onnx or onnx/model.onnx), or "fp16", "int8",
+// "uint8", "quantized", "q4", "q4f16", "bnb4", for which Open looks for
+// model_<variant>.onnx and onnx/model_<variant>.onnx. An unknown name, or a
+// folder without the variant, is a *[VariantError]. Quantized variants
+// change scores (spec §10); float16 outputs are widened to float32.
 func WithVariant(v string) Option { return func(c *openConfig) { c.variant = v } }
 
 // WithLogger sets the logger for warnings (truncated texts, execution

@@ -21,7 +21,7 @@ const modelUsage = `model: a model folder, "hf:owner/name[@revision]" (downloade
 const hfPrefix = "hf:"
 
 // variantUsage documents --variant in every subcommand that opens a model.
-const variantUsage = `ONNX variant: fp32 (model.onnx), or the suffix of model_<variant>.onnx such as fp16, int8 or quantized; with hf: models, the variant to download (fp32, fp16 or int8)`
+const variantUsage = `ONNX variant: fp32 (model.onnx) or fp16, int8, uint8, quantized, q4, q4f16, bnb4 (model_<variant>.onnx, at the top of the folder or under onnx/); with hf: models, the only graph downloaded`
 
 // modelFlags are --model and --variant, and the --batch of the subcommands
 // that have one.

@@ -159,7 +159,7 @@ func biShapeFolder(t testing.TB, shape string) string {
 		if shape == "fused" && (n == TextGraphFile || n == LabelsGraphFile) {
 			from = filepath.Join(src, "fused", n)
 		}
-		require.NoError(t, os.Symlink(from, filepath.Join(dst, n)))
+		testenv.LinkTree(t, from, filepath.Join(dst, n))
 	}
 	return dst
 }
@@ -347,7 +347,7 @@ func TestBiLabelSetErrors(t *testing.T) {
 // TestBiOpenErrors checks the folder checks of bi-encoder models.
 func TestBiOpenErrors(t *testing.T) {
 	dir := biShapeFolder(t, "matched")
-	require.NoError(t, os.Remove(filepath.Join(dir, LabelsTokenizerDir)))
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, LabelsTokenizerDir)))
 	_, err := Open(dir)
 	assert.ErrorIs(t, err, ErrMissingFile)
 
@@ -360,7 +360,7 @@ func TestBiOpenErrors(t *testing.T) {
 	// A matched text graph with a fused label graph: contract mismatch.
 	dir = biShapeFolder(t, "matched")
 	require.NoError(t, os.Remove(filepath.Join(dir, LabelsGraphFile)))
-	require.NoError(t, os.Symlink(filepath.Join(testenv.RepoRoot(), "testdata", "models", biFixture, "fused", LabelsGraphFile), filepath.Join(dir, LabelsGraphFile)))
+	testenv.LinkTree(t, filepath.Join(testenv.RepoRoot(), "testdata", "models", biFixture, "fused", LabelsGraphFile), filepath.Join(dir, LabelsGraphFile))
 	_, err = Open(dir)
 	var nf *encoder.LibraryNotFoundError
 	if errors.As(err, &nf) {

@@ -42,9 +42,11 @@
 // # Errors
 //
 // Errors wrap the sentinels of this package ([ErrMissingFile],
-// [ErrBadConfig], [ErrUnsupported], [ErrMismatch], [ErrClosed],
-// [ErrTextTooLong], [ErrLabel]) inside *[ModelError] or *[ConfigError] where
-// a file is concerned, or are errors of package encoder (ONNX Runtime
+// [ErrBadConfig], [ErrUnsupported], [ErrMismatch], [ErrUnsafeFile],
+// [ErrClosed], [ErrTextTooLong], [ErrLabel]) inside *[ModelError] or
+// *[ConfigError] where a file is concerned, or errors of package tokenize
+// for the tokenizer files (including [tokenize.ErrLimit] for files beyond
+// its limits), or are errors of package encoder (ONNX Runtime
 // library not found, invalid graph, graph not matching the GLiNER
 // contract). Cancelling the context stops a running batch and returns the
 // context's error.

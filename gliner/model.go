@@ -59,9 +59,16 @@ func (m *Model) Labels() []string { return m.fam.schema() }
 // (tokenizer.json, or spm.model with added_tokens.json) and the ONNX graph
 // (model.onnx or onnx/model.onnx; see [WithONNXFile] and [WithVariant]).
 //
-// Errors wrap [ErrMissingFile], [ErrBadConfig], [ErrUnsupported] or
-// [ErrMismatch] (in a *[ModelError] or *[ConfigError]), or are the encoder
-// package's errors for the ONNX Runtime library and the graph.
+// Errors wrap [ErrMissingFile], [ErrBadConfig], [ErrUnsupported],
+// [ErrMismatch] or [ErrUnsafeFile] (in a *[ModelError] or *[ConfigError]),
+// or are the tokenize package's errors for the tokenizer files and the
+// encoder package's for the ONNX Runtime library and the graph.
+//
+// The folder is untrusted input. Before reading any file, Open refuses
+// symbolic links that lead out of it and anything but regular files and
+// folders ([ErrUnsafeFile]; see [WithOutsideLinks]); it then bounds what it
+// reads ([MaxConfigBytes], [MaxSpanWidth], [MaxHiddenSize], and the
+// tokenize package's [tokenize.ErrLimit] limits).
 func Open(dir string, opts ...Option) (*Model, error) {
 	c := openConfig{batchSize: 8}
 	for _, o := range opts {
@@ -75,6 +82,9 @@ func Open(dir string, opts ...Option) (*Model, error) {
 	}
 	m := &Model{dir: dir, logger: c.logger, batchSize: c.batchSize, longTexts: c.longTexts}
 	m.decoders.New = func() any { return new(span.Decoder) }
+	if err := checkFolder(dir, c.outsideLinks); err != nil {
+		return nil, err
+	}
 	if err := m.readConfig(); err != nil {
 		return nil, err
 	}
@@ -123,7 +133,7 @@ func (m *Model) loadTokenizer() error {
 		return &ModelError{Dir: m.dir, File: "tokenizer", Err: err}
 	}
 	m.tok, m.padID, m.maxTokens = tok, int64(tok.PadID()), modelMaxLength(m.dir)
-	return nil
+	return m.checkIDs()
 }
 
 // Close releases the model's resources. It is idempotent; calls of Extract

@@ -18,6 +18,8 @@ type openConfig struct {
 	encoderOpt []encoder.Option
 	bi         biOptions  // bi-encoder label cache (cache.go)
 	bio        bioOptions // token classifiers (bio_options.go)
+
+	outsideLinks bool // folder files may link outside the folder (folder.go)
 }
 
 // LongTextPolicy says what happens to a text longer than the model's

@@ -10,6 +10,7 @@ import (
 // optional parts need.
 type accumulator struct {
 	labelOf map[string]string
+	scored  []string
 	scorer  *Scorer
 	docs    []DocCounts
 	keep    bool
@@ -18,13 +19,13 @@ type accumulator struct {
 	sweepT  time.Duration
 }
 
-func newAccumulator(opts Options, labelOf map[string]string) *accumulator {
-	a := &accumulator{labelOf: labelOf, scorer: NewScorer(opts.Match), keep: opts.Bootstrap > 0}
+func newAccumulator(opts Options, labelOf map[string]string, scored []string) *accumulator {
+	a := &accumulator{labelOf: labelOf, scored: scored, scorer: NewScorer(opts.Match), keep: opts.Bootstrap > 0}
 	if opts.Errors > 0 {
 		a.errs = newMistakes(opts.Errors)
 	}
 	if len(opts.Sweep.Thresholds) > 0 {
-		a.sweep = newSweeper(opts.Sweep, opts.Match)
+		a.sweep = newSweeper(opts.Sweep, opts.Match, scored)
 	}
 	return a
 }
@@ -32,7 +33,7 @@ func newAccumulator(opts Options, labelOf map[string]string) *accumulator {
 // add scores document i (0-based) with its predictions.
 func (a *accumulator) add(i int, d Document, pred []gliner.Entity) {
 	gold := mapGold(d.Entities, a.labelOf)
-	spans, score := predSpans(d.Text, pred)
+	spans, score := predSpans(d.Text, pred, a.scored)
 	m := a.scorer.add(d.Text, gold, spans)
 	if a.keep {
 		a.docs = append(a.docs, docCounts(d.Text, m))

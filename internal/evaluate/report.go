@@ -38,6 +38,9 @@ type Report struct {
 	// Sweep and SweepBest are the threshold sweep (--sweep).
 	Sweep     []SweepPoint `json:"sweep,omitempty"`
 	SweepBest *SweepBest   `json:"sweep_best,omitempty"`
+
+	// ExtraLabels were prompted but not scored ([Options.ExtraLabels]).
+	ExtraLabels []string `json:"extra_labels,omitempty"`
 }
 
 // WriteJSON writes the report as indented JSON.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/metrics"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -27,6 +28,12 @@ type Options struct {
 	// type). When nil, every corpus type T gets [DefaultLabel](T); when not
 	// nil, gold spans of unlisted types are dropped.
 	Labels map[string]string
+	// ExtraLabels are prompted together with the mapped labels but not
+	// scored: predictions with an extra label are dropped before matching.
+	// This measures a model the way users prompt it (several types at
+	// once) on a corpus that annotates only some of them. An extra label
+	// that is also a mapped label is scored as the mapped one.
+	ExtraLabels []string
 	// Extract are the per-call options passed to the extractor.
 	Extract []gliner.ExtractOption
 	// Batch is the number of texts per extractor call; zero passes all
@@ -130,10 +137,11 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 			labelOf[t] = DefaultLabel(t)
 		}
 	}
-	labels := distinctLabels(labelOf)
-	if len(labels) == 0 {
+	scored := distinctLabels(labelOf)
+	if len(scored) == 0 {
 		return nil, ErrNoLabels
 	}
+	labels := promptLabels(scored, opts.ExtraLabels)
 	fetch, err := fetcher(ex, opts)
 	if err != nil {
 		return nil, err
@@ -142,7 +150,7 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 	if opts.Limit > 0 && opts.Limit < len(docs) {
 		docs = docs[:opts.Limit]
 	}
-	acc := newAccumulator(opts, labelOf)
+	acc := newAccumulator(opts, labelOf, scored)
 	var mem memSampler
 	latencies := make([]float64, 0, len(docs))
 	start := time.Now()
@@ -153,7 +161,7 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 	for i := 0; i < len(docs); i += step {
 		batch := docs[i:min(i+step, len(docs))]
 		t0 := time.Now()
-		preds, scored, err := fetch(ctx, docTexts(batch), labels)
+		preds, kept, err := fetch(ctx, docTexts(batch), labels)
 		elapsed := time.Since(t0)
 		if err != nil {
 			return nil, fmt.Errorf("evaluate: documents %d-%d: %w", i+1, i+len(batch), err)
@@ -165,7 +173,7 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 			acc.add(i+k, d, preds[k])
 			latencies = append(latencies, elapsed.Seconds()*1000/float64(len(batch)))
 		}
-		acc.addSweep(batch, scored)
+		acc.addSweep(batch, kept)
 		mem.sample()
 		if opts.Progress != nil {
 			opts.Progress(i+len(batch), len(docs))
@@ -173,6 +181,7 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 	}
 	total := time.Since(start).Seconds()
 	r := &Report{Texts: len(docs), Labels: labelMapping(labelOf)}
+	r.ExtraLabels = unscored(labels, scored)
 	r.Cost = mem.cost(len(docs), total, latencies)
 	return r, acc.finish(r, docs, opts)
 }
@@ -223,6 +232,29 @@ func distinctLabels(m map[string]string) []string {
 	return sortedKeys(seen)
 }
 
+// promptLabels is the scored labels followed by the extra labels that are
+// not among them, each once, in the order given.
+func promptLabels(scored, extra []string) []string {
+	out := append([]string(nil), scored...)
+	return append(out, unscored(extra, scored)...)
+}
+
+// unscored is the labels of ls that are not in scored, each once.
+func unscored(ls, scored []string) []string {
+	seen := map[string]bool{}
+	for _, l := range scored {
+		seen[l] = true
+	}
+	var out []string
+	for _, l := range ls {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 func docTexts(docs []Document) []string {
 	out := make([]string, len(docs))
 	for i, d := range docs {
@@ -241,13 +273,16 @@ func mapGold(gold []Span, labelOf map[string]string) []Span {
 	return out
 }
 
-// predSpans converts entities to code-point spans and their scores. The
-// rune offsets are used; an extractor that leaves them zero while setting
-// byte offsets gets them converted from the byte offsets.
-func predSpans(text string, ents []gliner.Entity) ([]Span, map[Span]float64) {
+// predSpans converts the entities with a scored label to code-point spans
+// and their scores. The rune offsets are used; an extractor that leaves them
+// zero while setting byte offsets gets them converted from the byte offsets.
+func predSpans(text string, ents []gliner.Entity, scored []string) ([]Span, map[Span]float64) {
 	out := make([]Span, 0, len(ents))
 	score := make(map[Span]float64, len(ents))
 	for _, e := range ents {
+		if !slices.Contains(scored, e.Label) {
+			continue
+		}
 		s, end := e.RuneStart, e.RuneEnd
 		if end == 0 && e.End > 0 {
 			s, end = byteToRune(text, e.Start), byteToRune(text, e.End)

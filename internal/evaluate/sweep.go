@@ -129,11 +129,12 @@ func decimalsOf(s string) int {
 // sweeper scores every document at every threshold of a sweep.
 type sweeper struct {
 	cfg     Sweep
+	scored  []string
 	scorers []*Scorer
 }
 
-func newSweeper(cfg Sweep, m Match) *sweeper {
-	s := &sweeper{cfg: cfg}
+func newSweeper(cfg Sweep, m Match, scored []string) *sweeper {
+	s := &sweeper{cfg: cfg, scored: scored}
 	for range cfg.Thresholds {
 		s.scorers = append(s.scorers, NewScorer(m))
 	}
@@ -143,10 +144,10 @@ func newSweeper(cfg Sweep, m Match) *sweeper {
 // add decodes a batch of documents at every threshold and scores them,
 // threshold by threshold (a model's scores may decode a whole batch at
 // once and keep the result for its other texts).
-func (s *sweeper) add(docs []Document, gold [][]Span, scored []Scored) {
+func (s *sweeper) add(docs []Document, gold [][]Span, kept []Scored) {
 	for i, t := range s.cfg.Thresholds {
 		for k, d := range docs {
-			pred, _ := predSpans(d.Text, scored[k].Decode(t, s.cfg.Nested, s.cfg.MultiLabel))
+			pred, _ := predSpans(d.Text, kept[k].Decode(t, s.cfg.Nested, s.cfg.MultiLabel), s.scored)
 			s.scorers[i].Add(d.Text, gold[k], pred)
 		}
 	}

@@ -200,6 +200,9 @@ func fetcher(ex Extractor, opts Options) (fetchFunc, error) {
 		}, nil
 	}
 	ss, ok := ex.(SpanScorer)
+	if ms, isModel := ex.(modelScorer); !ok && isModel {
+		ss, ok = glinerScorer{ms}, true
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w (%T)", ErrNotScorer, ex)
 	}

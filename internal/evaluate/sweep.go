@@ -29,7 +29,8 @@ type Scored interface {
 }
 
 // Sweep configures a threshold sweep ([Options.Sweep]). With thresholds,
-// [Run] needs an extractor that is also a [SpanScorer]: it runs the model
+// [Run] needs an extractor that is also a [SpanScorer], or a
+// [gliner.Model] (whose ScoreBatch it adapts): it runs the model
 // once, decodes the report's main scores at Threshold with Nested and
 // MultiLabel (the extract options are then not used), and scores every
 // threshold of Thresholds with the same rules.
@@ -188,4 +189,38 @@ func bestOf(points []SweepPoint) *SweepBest {
 		best.Types = append(best.Types, *byType[t])
 	}
 	return best
+}
+
+// modelScorer is the [gliner.Model] method that keeps candidate scores;
+// [Run] adapts it to [SpanScorer] with glinerScorer.
+type modelScorer interface {
+	ScoreBatch(ctx context.Context, texts, labels []string) ([]*gliner.Scores, error)
+}
+
+// glinerScorer adapts a [gliner.Model] to [SpanScorer].
+type glinerScorer struct{ m modelScorer }
+
+func (g glinerScorer) ScoreBatch(ctx context.Context, texts, labels []string) ([]Scored, error) {
+	s, err := g.m.ScoreBatch(ctx, texts, labels)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Scored, len(s))
+	for i, x := range s {
+		out[i] = glinerScored{x}
+	}
+	return out, nil
+}
+
+type glinerScored struct{ s *gliner.Scores }
+
+func (g glinerScored) Decode(threshold float64, nested, multiLabel bool) []gliner.Entity {
+	opts := []gliner.ExtractOption{gliner.WithThreshold(threshold)}
+	if nested {
+		opts = append(opts, gliner.WithNested())
+	}
+	if multiLabel {
+		opts = append(opts, gliner.WithMultiLabel())
+	}
+	return g.s.Decode(opts...)
 }

@@ -78,7 +78,7 @@ func TestBiGolden(t *testing.T) {
 	if testing.Short() {
 		texts = texts[len(texts)-40:] // the edge cases and some BC5CDR texts
 	}
-	m := openFixture(t, biFixture, WithBatchSize(1))
+	m := openFixture(t, biFixture, WithBatchSize(1), WithLongTexts(TruncateLongTexts))
 	require.Equal(t, KindBiSpan, m.Kind())
 	require.Equal(t, biMatched, m.bi.mode)
 	ctx := context.Background()
@@ -111,7 +111,7 @@ func TestBiGolden(t *testing.T) {
 			}
 		}
 		for _, s := range h.Settings {
-			got, err := m.Extract(ctx, g.Text, labels, s.options(t)...)
+			got, err := m.Extract(ctx, g.Text, labels, s.options(t, labels)...)
 			require.NoError(t, err, g.ID)
 			assertEntities(t, g.Entities[s.Name], got, "%s %s", g.ID, s.Name)
 			nEnts += len(got)
@@ -193,9 +193,9 @@ func TestBiShapes(t *testing.T) {
 		texts = texts[:60]
 	}
 	models := map[string]*Model{
-		"matched":   openFixture(t, biFixture, WithBatchSize(8)),
-		"fused":     openBiDir(t, biShapeFolder(t, "fused"), WithBatchSize(8)),
-		"one-graph": openBiDir(t, biShapeFolder(t, "one-graph"), WithBatchSize(8)),
+		"matched":   openFixture(t, biFixture, WithBatchSize(8), WithLongTexts(TruncateLongTexts)),
+		"fused":     openBiDir(t, biShapeFolder(t, "fused"), WithBatchSize(8), WithLongTexts(TruncateLongTexts)),
+		"one-graph": openBiDir(t, biShapeFolder(t, "one-graph"), WithBatchSize(8), WithLongTexts(TruncateLongTexts)),
 	}
 	assert.Equal(t, biFused, models["fused"].bi.mode)
 	assert.Equal(t, biOneGraph, models["one-graph"].bi.mode)
@@ -220,7 +220,7 @@ func TestBiShapes(t *testing.T) {
 			if s.Name != "flat_multi_0.3" {
 				n = min(n, 100)
 			}
-			got, err := m.ExtractBatch(context.Background(), in[:n], h.DefaultLabels, s.options(t)...)
+			got, err := m.ExtractBatch(context.Background(), in[:n], h.DefaultLabels, s.options(t, h.DefaultLabels)...)
 			require.NoError(t, err, name)
 			for i, g := range batch[:n] {
 				assertEntities(t, g.Entities[s.Name], got[i], "%s: %s %s", name, g.ID, s.Name)

@@ -33,6 +33,10 @@ type Config struct {
 	// MaxLen is the largest number of words per text; longer texts are
 	// truncated or refused, see [WithLongTexts].
 	MaxLen int `json:"max_len"`
+	// MaxTypes is the most labels of one prompt in training; under
+	// ChunkLongTexts more labels are split into groups of at most MaxTypes
+	// (see [Model.ExtractResults]). 0 means no limit.
+	MaxTypes int `json:"max_types"`
 	// HiddenSize is the width of the GLiNER head.
 	HiddenSize int `json:"hidden_size"`
 	// EntToken and SepToken are the prompt tokens.
@@ -96,6 +100,7 @@ func defaultConfig() Config {
 		SpanMode:            "markerV0",
 		MaxWidth:            12,
 		MaxLen:              384,
+		MaxTypes:            25,
 		HiddenSize:          512,
 		EntToken:            "<<ENT>>",
 		SepToken:            "<<SEP>>",

@@ -72,18 +72,22 @@ var (
 
 // ScoreBatch runs the model over texts with the labels exactly as
 // [Model.ExtractBatch] does (same label checks, same batches, same model
-// calls) and keeps the model's output instead of decoding it. Result i
+// calls) and keeps the model's output instead of decoding it. Texts the
+// long-text policy cuts into windows, and label lists cut into groups, are
+// not supported (an error wrapping [ErrUnsupported]). The options apply to
+// the call as in ExtractBatch (the long-text policy, a label set); the
+// decoding options are those given to Decode. Result i
 // decoded with some options ([Scores.Decode]) equals what ExtractBatch with
 // those options returns for texts[i].
 //
 // Uni-encoder and bi-encoder GLiNER models keep scores; fixed-schema token
 // classifiers, which have no threshold, give an error wrapping
 // [ErrUnsupported].
-func (m *Model) ScoreBatch(ctx context.Context, texts, labels []string) ([]*Scores, error) {
+func (m *Model) ScoreBatch(ctx context.Context, texts, labels []string, opts ...ExtractOption) ([]*Scores, error) {
 	if m.closed.Load() {
 		return nil, ErrClosed
 	}
-	c, err := m.newCall(texts, labels, nil)
+	c, err := m.newCall(texts, labels, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -99,14 +103,18 @@ func (m *Model) ScoreBatch(ctx context.Context, texts, labels []string) ([]*Scor
 		return nil, err
 	}
 	k, ok := run.(keeper)
-	if !ok || slices.ContainsFunc(items, func(it item) bool { return !it.last || it.window != 0 }) {
+	if !ok {
 		return nil, fmt.Errorf("%w: %s models keep no candidate scores", ErrUnsupported, m.fam.name())
 	}
-	for lo := 0; lo < len(items); lo += m.batchSize {
+	if slices.ContainsFunc(items, func(it item) bool { return it.merge }) {
+		return nil, fmt.Errorf("%w: scores are kept for whole texts only, and a text is cut into windows or its labels into groups (shorter texts, fewer labels, or WithLongTexts(TruncateLongTexts))", ErrUnsupported)
+	}
+	for lo, hi := 0, 0; lo < len(items); lo = hi {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := keepScores(ctx, k, batch{call: c, items: items[lo:min(lo+m.batchSize, len(items))]}, out); err != nil {
+		hi = batchEnd(items, lo, m.batchSize)
+		if err := keepScores(ctx, k, c.batchOf(items[lo:hi]), out); err != nil {
 			return nil, err
 		}
 	}
@@ -149,7 +157,7 @@ func (s *scoredBatch) entities(o span.Options) ([][]Entity, error) {
 	for j := range s.texts {
 		c.valid = append(c.valid, j)
 	}
-	if err := s.decode(batch{call: c, items: wholeTexts(c)}); err != nil {
+	if err := s.decode(c.batchOf(wholeTexts(c))); err != nil {
 		return nil, err
 	}
 	s.last, s.out = o, c.out

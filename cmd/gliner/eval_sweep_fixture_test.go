@@ -21,7 +21,9 @@ func TestEvalSweepEqualsSeparateRuns(t *testing.T) {
 		extra                      []string
 	}{
 		{"span-bert", "conll/ncbi-disease/test.tsv", "Disease=disease", "60", nil},
-		{"span-bert", "pubtator/bc5cdr.test.pubtator.txt", "Disease=disease,Chemical=chemical", "16", nil},
+		// Abstracts are longer than the fixture's limit: scores are kept for
+		// whole texts only, so both runs truncate them.
+		{"span-bert", "pubtator/bc5cdr.test.pubtator.txt", "Disease=disease,Chemical=chemical", "16", []string{"--long-texts", "truncate"}},
 		{"token-deberta-new", "conll/ncbi-disease/test.tsv", "Disease=disease", "60", []string{"--nested"}},
 	} {
 		t.Run(tc.model+"/"+filepath.Base(tc.data), func(t *testing.T) {

@@ -208,7 +208,7 @@ func fetcher(ex Extractor, opts Options) (fetchFunc, error) {
 	}
 	sw := opts.Sweep
 	return func(ctx context.Context, texts, labels []string) ([][]gliner.Entity, []Scored, error) {
-		scored, err := ss.ScoreBatch(ctx, texts, labels)
+		scored, err := ss.ScoreBatch(ctx, texts, labels, opts.Extract...)
 		if err != nil {
 			return nil, nil, err
 		}

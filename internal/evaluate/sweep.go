@@ -14,9 +14,10 @@ import (
 // SpanScorer is what a threshold sweep needs from a model: one run over a
 // batch of texts that keeps the score of every candidate span, so that the
 // texts can then be decoded at any threshold without running the model
-// again.
+// again. The options are the run's extract options ([Options.Extract]);
+// their decoding settings are overridden by [Scored.Decode]'s arguments.
 type SpanScorer interface {
-	ScoreBatch(ctx context.Context, texts, labels []string) ([]Scored, error)
+	ScoreBatch(ctx context.Context, texts, labels []string, opts ...gliner.ExtractOption) ([]Scored, error)
 }
 
 // Scored holds the candidate scores of one text.
@@ -194,14 +195,14 @@ func bestOf(points []SweepPoint) *SweepBest {
 // modelScorer is the [gliner.Model] method that keeps candidate scores;
 // [Run] adapts it to [SpanScorer] with glinerScorer.
 type modelScorer interface {
-	ScoreBatch(ctx context.Context, texts, labels []string) ([]*gliner.Scores, error)
+	ScoreBatch(ctx context.Context, texts, labels []string, opts ...gliner.ExtractOption) ([]*gliner.Scores, error)
 }
 
 // glinerScorer adapts a [gliner.Model] to [SpanScorer].
 type glinerScorer struct{ m modelScorer }
 
-func (g glinerScorer) ScoreBatch(ctx context.Context, texts, labels []string) ([]Scored, error) {
-	s, err := g.m.ScoreBatch(ctx, texts, labels)
+func (g glinerScorer) ScoreBatch(ctx context.Context, texts, labels []string, opts ...gliner.ExtractOption) ([]Scored, error) {
+	s, err := g.m.ScoreBatch(ctx, texts, labels, opts...)
 	if err != nil {
 		return nil, err
 	}

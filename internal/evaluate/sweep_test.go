@@ -33,7 +33,7 @@ func (m *scoredModel) ExtractBatch(ctx context.Context, texts, labels []string, 
 	return out, nil
 }
 
-func (m *scoredModel) ScoreBatch(ctx context.Context, texts, labels []string) ([]Scored, error) {
+func (m *scoredModel) ScoreBatch(ctx context.Context, texts, labels []string, opts ...gliner.ExtractOption) ([]Scored, error) {
 	m.scores++
 	out := make([]Scored, len(texts))
 	for i, text := range texts {

@@ -51,12 +51,26 @@ page with the tables and bar charts). --compare reads several JSON reports
 and writes a comparison page (quality against speed) to --report (default
 comparison.html).
 
+For publication: --bootstrap[=N] resamples the documents N times (1000 when
+given alone; --seed fixes the draw) and reports 95% percentile intervals of
+micro and per-type precision, recall and F1; the JSON report then keeps
+per-document counts, and --compare --bootstrap pairs such reports over the
+same documents (share of resamples where each run's micro F1 is higher, ties
+counted apart). --errors N lists up to N false positives (most confident
+first) and N false negatives per type with the text around them, and a table
+of gold type against predicted label for same-boundary spans. --sweep
+START:END:STEP runs the model once and scores every threshold of the range
+with the same flat/nested rules: a precision-recall curve and the best-F1
+threshold, micro and per type.
+
 Examples:
   gliner eval --model ./gliner-biomed-small --data ncbi-disease/test.tsv --labels Disease=disease
   gliner eval --model hf:onnx-community/gliner_small-v2.1 --data bc5cdr.test.pubtator.txt \
       --labels "Chemical=chemical,Disease=disease" --match overlap --report small.json
   gliner eval --data gold.jsonl --threshold 0.3 --limit 200 --batch 16
   gliner eval --compare --report models.html small.json medium.json large.json
+  gliner eval --data ncbi/test.tsv --bootstrap --errors 10 --sweep 0.05:0.95:0.05 --report run.json
+  gliner eval --compare --bootstrap=2000 --seed 7 small.json medium.json
 
 Exit codes: 0 ok, 1 runtime error (unreadable corpus, model failure), 2 usage error.
 
@@ -71,6 +85,40 @@ type evalFlags struct {
 	threshold                                 *float64
 	nested, multiLabel, compare               *bool
 	batch, limit                              *int
+	publish                                   *publishFlags
+}
+
+// publishFlags are the flags of confidence intervals, error analysis and
+// threshold sweeps (issue 19); their logic lives in internal/evaluate.
+type publishFlags struct {
+	bootstrap evaluate.ResamplesFlag
+	seed      *uint64
+	errors    *int
+	sweep     *string
+}
+
+func addPublishFlags(fs *flag.FlagSet) *publishFlags {
+	f := &publishFlags{
+		seed:   fs.Uint64("seed", 1, "seed of the bootstrap"),
+		errors: fs.Int("errors", 0, "list up to N false positives and N false negatives per type in context, and a type confusion table"),
+		sweep:  fs.String("sweep", "", "score every threshold START:END:STEP (e.g. 0.05:0.95:0.05) from one model pass"),
+	}
+	fs.Var(&f.bootstrap, "bootstrap", "95% bootstrap confidence intervals over documents with N resamples (--bootstrap alone: 1000); with --compare, a paired bootstrap between the runs")
+	return f
+}
+
+// apply checks the flags and sets the options they ask for.
+func (f *publishFlags) apply(o *evaluate.Options, threshold float64, nested, multiLabel bool) error {
+	if *f.errors < 0 {
+		return fmt.Errorf("--errors must be at least 0")
+	}
+	o.Bootstrap, o.Seed, o.Errors = int(f.bootstrap), *f.seed, *f.errors
+	if *f.sweep == "" {
+		return nil
+	}
+	ts, err := evaluate.ParseSweep(*f.sweep)
+	o.Sweep = evaluate.Sweep{Thresholds: ts, Threshold: threshold, Nested: nested, MultiLabel: multiLabel}
+	return err
 }
 
 func newEvalFlags(stderr io.Writer) (*flag.FlagSet, *evalFlags) {
@@ -91,6 +139,7 @@ func newEvalFlags(stderr io.Writer) (*flag.FlagSet, *evalFlags) {
 		report:     fs.String("report", "", "write the report as JSON to FILE and as HTML next to it"),
 		name:       fs.String("name", "", "name of the run in reports (default: the model's name)"),
 		compare:    fs.Bool("compare", false, "compare the JSON reports given as arguments"),
+		publish:    addPublishFlags(fs),
 	}
 	f.extraLabels = fs.String("extra-labels", "", `labels prompted with --labels but not scored, e.g. "chemical,gene"`)
 	fs.Usage = func() { fmt.Fprint(stderr, evalHelp); fs.PrintDefaults() }
@@ -99,12 +148,12 @@ func newEvalFlags(stderr io.Writer) (*flag.FlagSet, *evalFlags) {
 
 func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs, f := newEvalFlags(stderr)
-	pos, code, ok := parseFlags(fs, args)
+	pos, code, ok := parseFlags(fs, evaluate.JoinResamplesArg(args, "bootstrap"))
 	if !ok {
 		return code
 	}
 	if *f.compare {
-		return runCompare(pos, *f.report, stdout, stderr)
+		return runCompare(pos, *f.report, f.publish, stdout, stderr)
 	}
 	if len(pos) > 0 {
 		return usageError(stderr, "eval", "unexpected arguments %q (reports are compared with --compare)", pos)
@@ -191,7 +240,7 @@ func (f *evalFlags) options() (evaluate.Options, evaluate.Format, error) {
 	if *f.multiLabel {
 		o.Extract = append(o.Extract, gliner.WithMultiLabel())
 	}
-	return o, format, nil
+	return o, format, f.publish.apply(&o, *f.threshold, *f.nested, *f.multiLabel)
 }
 
 // parseLabelList splits "a, b,c" into labels; an empty entry is an error.
@@ -238,7 +287,7 @@ func writeReport(r *evaluate.Report, path string, stderr io.Writer) int {
 
 // runCompare writes the comparison page of several JSON reports and a
 // summary table on stdout.
-func runCompare(paths []string, out string, stdout, stderr io.Writer) int {
+func runCompare(paths []string, out string, pf *publishFlags, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		return usageError(stderr, "eval", "--compare needs at least one JSON report")
 	}
@@ -258,11 +307,19 @@ func runCompare(paths []string, out string, stdout, stderr io.Writer) int {
 		s := r.Scores
 		fmt.Fprintf(stdout, "%-28s %-8s %9.4f %9.4f %9.4f %9.4f %10.1f %9.1f\n", r.Name, s.Match, s.Micro.Precision, s.Micro.Recall, s.Micro.F1, s.Macro.F1, r.Cost.TextsPerSecond, r.Cost.LatencyP95Ms)
 	}
+	var paired []*evaluate.Paired
+	if pf.bootstrap > 0 {
+		var err error
+		if paired, err = evaluate.ComparePaired(reports, int(pf.bootstrap), *pf.seed); err != nil {
+			return runtimeError(stderr, "eval", err)
+		}
+		evaluate.WritePairedTable(stdout, paired)
+	}
 	file, err := os.Create(out)
 	if err != nil {
 		return runtimeError(stderr, "eval", err)
 	}
-	err = evaluate.WriteCompareHTML(file, reports)
+	err = evaluate.WriteCompareHTML(file, reports, paired...)
 	if cerr := file.Close(); err == nil {
 		err = cerr
 	}

@@ -46,6 +46,31 @@
 // measures cost (texts per second, p50/p95 latency per text, peak memory),
 // producing a [Report]; [Report.WriteTable], [Report.WriteJSON] and
 // [WriteHTML] render it, and [WriteCompareHTML] compares several reports.
+// The page lays its charts out in a grid and scales them (SVG with a
+// viewBox at the width of their column), so that it reads from 800 to 1,600
+// pixels wide.
+//
+// For publication, [Options] turns on three optional parts of a report:
+//
+//   - Bootstrap: the documents are resampled with replacement
+//     ([BootstrapScores]) and the 2.5th and 97.5th percentiles of the
+//     resampled micro and per-label precision, recall and F1 are reported
+//     as 95% intervals, reproducibly for a seed. The report then keeps its
+//     per-document counts ([DocCounts]), and [PairedBootstrap] compares two
+//     reports over the same documents by drawing the same resamples for
+//     both: the share of resamples in which each run's micro F1 is higher,
+//     and the ties.
+//   - Errors: up to N false positives (most confident first) and N false
+//     negatives (corpus order) per label with [ContextChars] code points of
+//     text on each side and the nearest span on the other side
+//     ([TypeErrors]), and a [Confusion] table of gold corpus types against
+//     the labels predicted with the same boundaries.
+//   - Sweep: with an extractor that is also a [SpanScorer], the model runs
+//     once; every candidate span's score is kept ([Scored]) and decoded at
+//     each threshold of the sweep with the flat or nested rules of the run,
+//     giving a precision-recall curve ([SweepPoint]) and the best-F1
+//     thresholds ([SweepBest]). A sweep point equals a separate run at that
+//     threshold exactly.
 //
 // # Concurrency
 //
@@ -61,4 +86,9 @@
 //
 // Malformed input gives a [*ParseError] (file line and what is wrong) that
 // wraps [ErrFormat]; an unknown format name gives [ErrUnknownFormat].
+// A bootstrap without resamples gives [ErrResamples], one without
+// per-document counts [ErrNoDocuments]; pairing runs over different
+// documents gives a [*DocumentsError] wrapping [ErrDifferentDocuments]. A
+// malformed sweep range gives [ErrSweep], a sweep with an extractor that
+// cannot keep scores [ErrNotScorer].
 package evaluate

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -133,61 +134,242 @@ func hexColor(s string) color.RGBA {
 	return c
 }
 
-// TestHTMLRendersInChromium opens the report and the comparison page in
-// headless Chromium and checks that the chart areas hold bars and points of
-// the series colours, and that the space between the charts is blank.
+// publishReport is a report with every optional part: a run of the fake
+// scored model over a random corpus with a bootstrap, errors and a sweep.
+func publishReport(t testing.TB) *Report {
+	t.Helper()
+	c, m := sweepCorpus(60, 11)
+	ts, _ := ParseSweep("0.05:0.95:0.05")
+	r, err := Run(context.Background(), m, c, Options{Bootstrap: 200, Seed: 1, Errors: 3, Sweep: Sweep{Thresholds: ts, Threshold: 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Name, r.Model, r.Data, r.Format, r.Threshold = "fixture <b>", "testdata/models/span-bert", "random.jsonl", "jsonl", 0.5
+	return r
+}
+
+// frame is a chart frame found in a screenshot.
+type frame struct{ image.Rectangle }
+
+// findFrames finds the chart frames of a screenshot: rectangles at least
+// 200 pixels wide whose four sides are drawn in the frame colour. A chart
+// cut off by the window has no right side and is not found. They are
+// returned in reading order.
+func findFrames(img image.Image) []frame {
+	fc := hexColor(colorFrame)
+	b := img.Bounds()
+	is := func(x, y int) bool { return countColor(img, image.Rect(x, y, x+1, y+1), fc) == 1 }
+	type run struct{ x0, x1, y int }
+	var runs []run
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; {
+			if !is(x, y) {
+				x++
+				continue
+			}
+			x0 := x
+			for x < b.Max.X && is(x, y) {
+				x++
+			}
+			if x-x0 >= 200 {
+				runs = append(runs, run{x0, x, y})
+			}
+		}
+	}
+	seen := map[run]bool{}
+	for _, r := range runs {
+		seen[r] = true
+	}
+	var out []frame
+	for i, top := range runs {
+		if seen[run{top.x0, top.x1, top.y - 1}] {
+			continue // second row of a 2-pixel edge
+		}
+		for _, bot := range runs[i+1:] {
+			if bot.x0 != top.x0 || bot.x1 != top.x1 || bot.y-top.y < 100 || !sidesDrawn(is, top.x0, top.x1-1, top.y, bot.y) {
+				continue
+			}
+			out = append(out, frame{image.Rect(top.x0, top.y, top.x1, bot.y+1)})
+			break
+		}
+	}
+	return out
+}
+
+// sidesDrawn reports whether columns xl and xr are of the frame colour on
+// every row from y0 to y1.
+func sidesDrawn(is func(x, y int) bool, xl, xr, y0, y1 int) bool {
+	for y := y0; y <= y1; y++ {
+		if !is(xl, y) || !is(xr, y) {
+			return false
+		}
+	}
+	return true
+}
+
+// rightmostInk is the right-most column of the rectangle with a non-white
+// pixel, or -1.
+func rightmostInk(img image.Image, r image.Rectangle) int {
+	for x := r.Max.X - 1; x >= r.Min.X; x-- {
+		if countInk(img, image.Rect(x, r.Min.Y, x+1, r.Max.Y)) > 0 {
+			return x
+		}
+	}
+	return -1
+}
+
+// TestHTMLRendersInChromium renders a report with every optional part and
+// a comparison of many close runs in headless Chromium at 800, 1200 and
+// 1600 pixels wide, and checks by pixels that every chart is on screen
+// whole (its frame has four sides inside the window and no ink reaches the
+// window's right margin), that the charts are side by side when there is
+// room and stacked when not, and that they hold their bars, whiskers,
+// curves and points.
 func TestHTMLRendersInChromium(t *testing.T) {
 	dir := t.TempDir()
-	r := sampleReport(t)
+	r := publishReport(t)
 	htmlPath, err := r.WriteFiles(filepath.Join(dir, "report.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := screenshot(t, htmlPath, 1300, 900)
-	if dump := os.Getenv("GLINER_SCREENSHOT_DIR"); dump != "" && img != nil {
-		savePNG(t, filepath.Join(dump, "report.png"), img)
-	}
-	if img == nil {
-		return
-	}
-	f1 := hexColor(colorF1)
-	// Sample report: F1 by type 0.8 (Chem), 0.5, 0.5, micro and macro; by
-	// length three non-zero buckets. Each bar is tens of pixels wide and
-	// tall, so hundreds of pixels of the F1 colour are expected.
-	for name, rect := range map[string]image.Rectangle{"by type": rectByType, "by length": rectByLength} {
-		n := countColor(img, rect, f1)
-		t.Logf("%s chart: %d F1-coloured pixels, %d non-white", name, n, countInk(img, rect))
-		if n < 500 {
-			t.Errorf("%s chart: only %d pixels of the F1 colour in %v", name, n, rect)
-		}
-		if rn := countColor(img, rect, hexColor(colorRecall)); rn < 500 {
-			t.Errorf("%s chart: only %d pixels of the recall colour", name, rn)
-		}
-	}
-	gap := image.Rect(rectByType.Max.X+2, rectByType.Min.Y, rectByLength.Min.X-2, rectByType.Max.Y)
-	if n := countInk(img, gap); n != 0 {
-		t.Errorf("gap between the charts has %d non-white pixels", n)
-	}
-
-	var page bytes.Buffer
-	r2 := sampleReport(t)
-	r2.Name, r2.Cost.TextsPerSecond, r2.Scores.Micro.F1 = "faster", 11, 0.3
-	if err := WriteCompareHTML(&page, []*Report{r, r2}); err != nil {
-		t.Fatal(err)
-	}
 	cmpPath := filepath.Join(dir, "compare.html")
-	if err := os.WriteFile(cmpPath, page.Bytes(), 0o644); err != nil {
+	writeComparePage(t, cmpPath, r)
+	for _, width := range []int{800, 1200, 1600} {
+		t.Run(itoa(width), func(t *testing.T) {
+			img := screenshot(t, htmlPath, width, 1600)
+			if img == nil {
+				return
+			}
+			dumpPNG(t, "report-"+itoa(width)+".png", img)
+			checkReportCharts(t, img, width)
+			img = screenshot(t, cmpPath, width, 1000)
+			dumpPNG(t, "compare-"+itoa(width)+".png", img)
+			checkScatter(t, img, width)
+		})
+	}
+}
+
+func checkReportCharts(t *testing.T, img image.Image, width int) {
+	t.Helper()
+	frames := findFrames(img)
+	if len(frames) != 3 {
+		t.Fatalf("found %d whole chart frames, want 3 (by type, by length, precision-recall): %v", len(frames), frames)
+	}
+	typ, length, pr := frames[0], frames[1], frames[2]
+	t.Logf("frames: type %v, length %v, PR %v", typ, length, pr)
+	sideBySide := width >= 1200
+	if got := typ.Min.Y == length.Min.Y; got != sideBySide {
+		t.Errorf("by-type and by-length charts side by side = %v, want %v", got, sideBySide)
+	}
+	for _, f := range frames {
+		if f.Min.X < 10 || f.Max.X > width-10 || f.Dx() < (width-100)/2 {
+			t.Errorf("frame %v: outside the margins of a %d-pixel window or too narrow", f, width)
+		}
+	}
+	if x := rightmostInk(img, image.Rect(0, typ.Min.Y, width, pr.Max.Y)); x >= width-10 {
+		t.Errorf("ink in column %d, inside the right margin of a %d-pixel window", x, width)
+	}
+	f1, rec := hexColor(colorF1), hexColor(colorRecall)
+	for name, f := range map[string]frame{"by type": typ, "by length": length} {
+		if n, m := countColor(img, f.Rectangle, f1), countColor(img, f.Rectangle, rec); n < 500 || m < 500 {
+			t.Errorf("%s chart: %d F1-coloured and %d recall-coloured pixels, want 500 or more", name, n, m)
+		}
+	}
+	// The "3+ words" group, last of the length chart, is drawn.
+	third := image.Rect(length.Min.X+length.Dx()*2/3, length.Min.Y, length.Max.X, length.Max.Y)
+	if n := countColor(img, third, f1); n < 100 {
+		t.Errorf("by-length chart: only %d F1-coloured pixels in the 3+ words group", n)
+	}
+	if n := countColor(img, typ.Rectangle, hexColor(colorWhisker)); n < 30 {
+		t.Errorf("by-type chart: only %d pixels of bootstrap whiskers", n)
+	}
+	if n, m := countColor(img, pr.Rectangle, f1), countColor(img, pr.Rectangle, hexColor(colorPoint)); n < 300 || m < 20 {
+		t.Errorf("precision-recall chart: %d pixels of the micro curve, %d of the best-F1 circle", n, m)
+	}
+	if sideBySide {
+		gap := image.Rect(typ.Max.X+1, typ.Min.Y, length.Min.X-1, typ.Max.Y)
+		if n := countInk(img, gap); n != 0 {
+			t.Errorf("gap %v between the charts has %d non-white pixels", gap, n)
+		}
+	}
+}
+
+// writeComparePage writes the comparison of twelve runs whose points lie
+// close together, paired with each other.
+func writeComparePage(t *testing.T, path string, base *Report) {
+	var reports []*Report
+	for i := range 12 {
+		c := *base
+		c.Name = "run number " + itoa(i) + " with a long name"
+		c.Cost.TextsPerSecond = 40 + float64(i%3)
+		c.Scores.Micro.F1 = 0.7 + 0.002*float64(i)
+		reports = append(reports, &c)
+	}
+	paired, err := ComparePaired(reports[:3], 100, 1)
+	if err != nil {
 		t.Fatal(err)
 	}
-	img = screenshot(t, cmpPath, 1300, 900)
-	if dump := os.Getenv("GLINER_SCREENSHOT_DIR"); dump != "" {
-		savePNG(t, filepath.Join(dump, "compare.png"), img)
+	var page bytes.Buffer
+	if err := WriteCompareHTML(&page, reports, paired...); err != nil {
+		t.Fatal(err)
 	}
-	n := countColor(img, rectScatter, hexColor(colorPoint))
-	t.Logf("scatter: %d point-coloured pixels", n)
-	// Two filled circles of radius 7: about 2 × 154 pixels.
-	if n < 200 {
+	if err := os.WriteFile(path, page.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func checkScatter(t *testing.T, img image.Image, width int) {
+	t.Helper()
+	frames := findFrames(img)
+	if len(frames) != 1 {
+		t.Fatalf("comparison: found %d whole chart frames, want 1", len(frames))
+	}
+	f := frames[0]
+	if f.Min.X < 10 || f.Max.X > width-10 {
+		t.Errorf("scatter frame %v outside the margins of a %d-pixel window", f, width)
+	}
+	// Twelve filled circles of radius 7 (scaled), overlapping: at least
+	// one circle's worth.
+	if n := countColor(img, f.Rectangle, hexColor(colorPoint)); n < 100 {
 		t.Errorf("scatter chart: only %d pixels of the point colour", n)
+	}
+	// The label column (right third) holds text.
+	labels := image.Rect(f.Min.X+f.Dx()*2/3, f.Min.Y+40, f.Max.X-4, f.Max.Y-4)
+	if n := countInk(img, labels); n < 500 {
+		t.Errorf("scatter labels: only %d non-white pixels in %v", n, labels)
+	}
+}
+
+// dumpPNG keeps a screenshot for a human to look at when
+// GLINER_SCREENSHOT_DIR is set.
+func dumpPNG(t *testing.T, name string, img image.Image) {
+	if dump := os.Getenv("GLINER_SCREENSHOT_DIR"); dump != "" && img != nil {
+		savePNG(t, filepath.Join(dump, name), img)
+	}
+}
+
+// TestScatterLabelsDoNotOverlap places the labels of many runs with
+// nearly the same F1 and checks that consecutive labels are at least a
+// line apart and inside the plot's height.
+func TestScatterLabelsDoNotOverlap(t *testing.T) {
+	for _, n := range []int{1, 2, 12, 40} {
+		pts := make([]scatterPoint, n)
+		for i := range pts {
+			pts[i] = scatterPoint{x: float64(i), y: 200 + float64(i%5)*0.5}
+		}
+		lo, hi := 44.0, 44+scatterLabelGap*float64(n+1)
+		hi = max(hi, 430)
+		ys := placeLabels(pts, lo, hi)
+		sorted := append([]float64(nil), ys...)
+		sort.Float64s(sorted)
+		for i, y := range sorted {
+			if y < lo || y > hi {
+				t.Errorf("%d points: label %d at %.1f outside [%.0f, %.0f]", n, i, y, lo, hi)
+			}
+			if i > 0 && y-sorted[i-1] < scatterLabelGap-1e-9 {
+				t.Errorf("%d points: labels at %.1f and %.1f overlap", n, sorted[i-1], y)
+			}
+		}
 	}
 }
 

@@ -155,9 +155,24 @@ func NewScorer(m Match) *Scorer {
 
 // Add scores the predictions of one text against its gold spans. Offsets
 // are code points into text, which is used to count words.
-func (s *Scorer) Add(text string, gold, pred []Span) {
+func (s *Scorer) Add(text string, gold, pred []Span) { s.add(text, gold, pred) }
+
+// docMatch is the outcome of matching one text: the gold spans and the
+// predictions in text order and which of them were matched.
+type docMatch struct {
+	gold, pred       []Span
+	goldHit, predHit []bool
+}
+
+// add is [Scorer.Add], returning the match.
+func (s *Scorer) add(text string, gold, pred []Span) docMatch {
 	gold, pred = sortedSpans(gold), sortedSpans(pred)
 	goldHit, predHit := s.matchSpans(gold, pred)
+	s.tally(text, gold, pred, goldHit, predHit)
+	return docMatch{gold, pred, goldHit, predHit}
+}
+
+func (s *Scorer) tally(text string, gold, pred []Span, goldHit, predHit []bool) {
 	sl := newRuneSlicer(text)
 	for i, g := range gold {
 		c := s.counts(g.Label)

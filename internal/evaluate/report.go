@@ -27,6 +27,17 @@ type Report struct {
 	Labels []LabelMapping `json:"labels"`
 	Scores Scores         `json:"scores"`
 	Cost   Cost           `json:"cost"`
+	// Documents are the per-document counts, kept with --bootstrap so that
+	// runs can be compared by a paired bootstrap ([PairedBootstrap]).
+	Documents []DocCounts `json:"documents,omitempty"`
+	// Bootstrap holds the confidence intervals (--bootstrap).
+	Bootstrap *Bootstrap `json:"bootstrap,omitempty"`
+	// Errors and Confusion are the error analysis (--errors).
+	Errors    []TypeErrors `json:"errors,omitempty"`
+	Confusion *Confusion   `json:"confusion,omitempty"`
+	// Sweep and SweepBest are the threshold sweep (--sweep).
+	Sweep     []SweepPoint `json:"sweep,omitempty"`
+	SweepBest *SweepBest   `json:"sweep_best,omitempty"`
 
 	// ExtraLabels were prompted but not scored ([Options.ExtraLabels]).
 	ExtraLabels []string `json:"extra_labels,omitempty"`
@@ -74,6 +85,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	c := r.Cost
 	fmt.Fprintf(&b, "\ncost: %d texts in %.2f s, %.1f texts/s, latency per text p50 %.1f ms, p95 %.1f ms\n", c.Texts, c.Seconds, c.TextsPerSecond, c.LatencyP50Ms, c.LatencyP95Ms)
 	fmt.Fprintf(&b, "peak memory: RSS %s, Go heap %s, Go runtime %s\n", MiB(c.RSSPeakBytes), MiB(c.GoHeapPeakBytes), MiB(c.GoRuntimePeakBytes))
+	r.writeExtras(&b, width)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -46,6 +46,19 @@ type Options struct {
 	// Progress, when set, is called after each batch with the number of
 	// documents done and the total.
 	Progress func(done, total int)
+	// Bootstrap, when positive, is the number of bootstrap resamples of the
+	// documents for confidence intervals ([Report.Bootstrap]); the report
+	// then keeps its per-document counts ([Report.Documents]).
+	Bootstrap int
+	// Seed seeds the bootstrap's random generator.
+	Seed uint64
+	// Errors, when positive, lists up to that many false positives and false
+	// negatives per label ([Report.Errors]) and counts type confusions
+	// ([Report.Confusion]).
+	Errors int
+	// Sweep, when it has thresholds, scores the run at every one of them
+	// from a single model pass ([Report.Sweep]).
+	Sweep Sweep
 }
 
 // DefaultLabel turns a corpus type into a label: lower case, underscores as
@@ -105,11 +118,16 @@ type Cost struct {
 	GoHeapPeakBytes    uint64  `json:"go_heap_peak_bytes"`
 	GoRuntimePeakBytes uint64  `json:"go_runtime_peak_bytes"`
 	RSSPeakBytes       uint64  `json:"rss_peak_bytes"`
+	// SweepSeconds is the part of Seconds spent decoding and scoring the
+	// thresholds of a sweep.
+	SweepSeconds float64 `json:"sweep_seconds,omitempty"`
 }
 
 // Run extracts entities from every document with the mapped labels, scores
 // them against the gold spans and measures the cost. The returned report
-// has Scores, Cost, Labels and Texts set; the caller fills in the settings.
+// has Scores, Cost, Labels and Texts set, and Documents, Bootstrap, Errors,
+// Confusion, Sweep and SweepBest as the options ask; the caller fills in
+// the settings.
 func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, error) {
 	opts = opts.withDefaults()
 	labelOf := opts.Labels
@@ -124,11 +142,15 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 		return nil, ErrNoLabels
 	}
 	labels := promptLabels(scored, opts.ExtraLabels)
+	fetch, err := fetcher(ex, opts)
+	if err != nil {
+		return nil, err
+	}
 	docs := c.Docs
 	if opts.Limit > 0 && opts.Limit < len(docs) {
 		docs = docs[:opts.Limit]
 	}
-	scorer := NewScorer(opts.Match)
+	acc := newAccumulator(opts, labelOf, scored)
 	var mem memSampler
 	latencies := make([]float64, 0, len(docs))
 	start := time.Now()
@@ -139,7 +161,7 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 	for i := 0; i < len(docs); i += step {
 		batch := docs[i:min(i+step, len(docs))]
 		t0 := time.Now()
-		preds, err := ex.ExtractBatch(ctx, docTexts(batch), labels, opts.Extract...)
+		preds, kept, err := fetch(ctx, docTexts(batch), labels)
 		elapsed := time.Since(t0)
 		if err != nil {
 			return nil, fmt.Errorf("evaluate: documents %d-%d: %w", i+1, i+len(batch), err)
@@ -148,20 +170,54 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 			return nil, fmt.Errorf("evaluate: extractor returned %d results for %d texts", len(preds), len(batch))
 		}
 		for k, d := range batch {
-			scorer.Add(d.Text, mapGold(d.Entities, labelOf), predSpans(d.Text, preds[k], scored))
+			acc.add(i+k, d, preds[k])
 			latencies = append(latencies, elapsed.Seconds()*1000/float64(len(batch)))
 		}
+		acc.addSweep(batch, kept)
 		mem.sample()
 		if opts.Progress != nil {
 			opts.Progress(i+len(batch), len(docs))
 		}
 	}
 	total := time.Since(start).Seconds()
-	r := &Report{Scores: scorer.Scores(), Texts: len(docs), Labels: labelMapping(labelOf)}
+	r := &Report{Texts: len(docs), Labels: labelMapping(labelOf)}
 	r.ExtraLabels = unscored(labels, scored)
-	r.Scores.Match = opts.Match.String()
 	r.Cost = mem.cost(len(docs), total, latencies)
-	return r, nil
+	return r, acc.finish(r, docs, opts)
+}
+
+// fetchFunc returns the predictions for a batch of texts and, in a sweep,
+// their candidate scores.
+type fetchFunc func(ctx context.Context, texts, labels []string) ([][]gliner.Entity, []Scored, error)
+
+// fetcher picks how predictions are obtained: by extraction, or in a sweep
+// by scoring once and decoding at the main threshold.
+func fetcher(ex Extractor, opts Options) (fetchFunc, error) {
+	if len(opts.Sweep.Thresholds) == 0 {
+		return func(ctx context.Context, texts, labels []string) ([][]gliner.Entity, []Scored, error) {
+			preds, err := ex.ExtractBatch(ctx, texts, labels, opts.Extract...)
+			return preds, nil, err
+		}, nil
+	}
+	ss, ok := ex.(SpanScorer)
+	if ms, isModel := ex.(modelScorer); !ok && isModel {
+		ss, ok = glinerScorer{ms}, true
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w (%T)", ErrNotScorer, ex)
+	}
+	sw := opts.Sweep
+	return func(ctx context.Context, texts, labels []string) ([][]gliner.Entity, []Scored, error) {
+		scored, err := ss.ScoreBatch(ctx, texts, labels, opts.Extract...)
+		if err != nil {
+			return nil, nil, err
+		}
+		preds := make([][]gliner.Entity, len(scored))
+		for i, sc := range scored {
+			preds[i] = sc.Decode(sw.Threshold, sw.Nested, sw.MultiLabel)
+		}
+		return preds, scored, nil
+	}, nil
 }
 
 func (o Options) withDefaults() Options {
@@ -220,11 +276,12 @@ func mapGold(gold []Span, labelOf map[string]string) []Span {
 	return out
 }
 
-// predSpans converts the entities with a scored label to code-point spans.
-// The rune offsets are used; an extractor that leaves them zero while
-// setting byte offsets gets them converted from the byte offsets.
-func predSpans(text string, ents []gliner.Entity, scored []string) []Span {
+// predSpans converts the entities with a scored label to code-point spans
+// and their scores. The rune offsets are used; an extractor that leaves them
+// zero while setting byte offsets gets them converted from the byte offsets.
+func predSpans(text string, ents []gliner.Entity, scored []string) ([]Span, map[Span]float64) {
 	out := make([]Span, 0, len(ents))
+	score := make(map[Span]float64, len(ents))
 	for _, e := range ents {
 		if !slices.Contains(scored, e.Label) {
 			continue
@@ -233,9 +290,11 @@ func predSpans(text string, ents []gliner.Entity, scored []string) []Span {
 		if end == 0 && e.End > 0 {
 			s, end = byteToRune(text, e.Start), byteToRune(text, e.End)
 		}
-		out = append(out, Span{Start: s, End: end, Label: e.Label})
+		sp := Span{Start: s, End: end, Label: e.Label}
+		out = append(out, sp)
+		score[sp] = max(score[sp], e.Score)
 	}
-	return out
+	return out, score
 }
 
 // LabelMapping is one label of a run and the corpus types mapped to it.

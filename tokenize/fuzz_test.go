@@ -171,6 +171,7 @@ func FuzzEncode(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	addCorpusSeeds(f)
 	ps := loadFuzzPipelines(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		words := strings.Split(s, "|")

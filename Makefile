@@ -53,7 +53,8 @@ fuzz:
 	    if ! $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) $$pkg >$$log 2>&1; then \
 	      cat $$log; exit 1; \
 	    fi; \
-	    echo "$$pkg $$f: $$(grep -o 'execs: [0-9]*' $$log | tail -1 | cut -d' ' -f2) executions in $(FUZZTIME)"; \
+	    n=$$(grep -o 'execs: [0-9]*' $$log | tail -1 | cut -d' ' -f2); \
+	    echo "$$pkg $$f: $${n:-0} executions in $(FUZZTIME)"; \
 	  done; \
 	done
 

@@ -5,7 +5,7 @@ GO        ?= go
 GOTEST    ?= $(GO) test
 TESTFLAGS ?= -timeout 25m
 
-.PHONY: all demo test deps deps-run vet test-nocgo fuzz bench fixtures goldens train-default eval-default
+.PHONY: all demo test deps deps-run vet test-nocgo fuzz soak bench fixtures goldens train-default eval-default
 
 all: test
 
@@ -57,6 +57,13 @@ fuzz:
 	    echo "$$pkg $$f: $${n:-0} executions in $(FUZZTIME)"; \
 	  done; \
 	done
+
+## soak: 1,000,000 extractions on the span-bert fixture from 8 goroutines, with the HTTP server
+## under 2 loopback clients; prints RSS, goroutines and open fds every 100,000 and fails if they
+## grow beyond the bounds of internal/cmd/soak (the test suite runs a 20,000 version).
+SOAKFLAGS ?= -n 1000000 -every 100000
+soak: deps-run
+	$(GO) run ./internal/cmd/soak $(SOAKFLAGS)
 
 ## bench: benchmarks of the hot paths, and the tokenizers against the Rust library and sugarme/tokenizer.
 bench: deps

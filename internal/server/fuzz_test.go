@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/gliner-go/gliner/gliner"
+	"github.com/gliner-go/gliner/internal/offsets"
 )
 
 // recorder is an Extractor that remembers its last call and answers with
@@ -31,12 +34,15 @@ var fuzzContentTypes = []string{"", "application/json", "application/json; chars
 
 // FuzzExtractRequest posts arbitrary bodies to /v1/extract: the answer is
 // 200, 400, 413 or 415 with a JSON body, never a panic; a 200 means the
-// extractor saw exactly the request's texts and a valid label list (non-empty,
-// distinct, within the limit), and every entity returned lies inside its text.
+// extractor saw exactly the request's texts and labels (each non-empty, at
+// most the limit of distinct ones), and every entity returned lies inside
+// its text in the request's offset unit.
 func FuzzExtractRequest(f *testing.F) {
 	for _, s := range []string{
 		`{"text": "BRCA1 causes breast cancer", "labels": ["cancer", "gene"]}`,
 		`{"texts": ["a b", "", "µ café"], "labels": ["b", "café"], "threshold": 0.5, "nested": true, "multi_label": true}`,
+		`{"texts": ["µ café 👍 x"], "labels": ["café", "x"], "offsets": "utf16"}`,
+		`{"text": "µ café", "labels": ["café"], "offsets": "bytes"}`, `{"text": "x", "labels": ["x"], "offsets": "words"}`,
 		`{"text": "x", "labels": ["x"], "label_thresholds": {"x": 1}}`,
 		`{"text": "x", "labels": ["x", "x"]}`, `{"text": "x", "labels": [""]}`, `{"text": "x", "labels": []}`,
 		`{"text": "x", "texts": ["y"], "labels": ["x"]}`, `{"labels": ["x"]}`, `{"text": "x", "labels": ["x"], "threshold": 1.5}`,
@@ -81,28 +87,37 @@ func checkAnswer(t *testing.T, w *httptest.ResponseRecorder, ex *recorder, cfg C
 	if req.Text != nil {
 		texts = []string{*req.Text}
 	}
-	if len(ex.texts) != len(texts) || len(texts) > cfg.MaxTexts || strings.Join(ex.texts, "\x00") != strings.Join(texts, "\x00") {
+	if len(texts) > cfg.MaxTexts || !slices.Equal(ex.texts, texts) {
 		t.Fatalf("extractor saw texts %q, request has %q", ex.texts, texts)
 	}
+	if !slices.Equal(ex.labels, req.Labels) {
+		t.Fatalf("extractor saw labels %q, request has %q", ex.labels, req.Labels)
+	}
 	checkLabels(t, ex.labels, cfg.MaxLabels)
-	checkEntities(t, w.Body.Bytes(), req.Text != nil, texts)
+	unit, err := offsets.Parse(req.Offsets)
+	if err != nil {
+		t.Fatalf("200 for offsets %q", req.Offsets)
+	}
+	checkEntities(t, w.Body.Bytes(), req.Text != nil, texts, unit)
 }
 
+// checkLabels checks what the server lets through: non-empty labels, at
+// most max distinct ones.
 func checkLabels(t *testing.T, labels []string, max int) {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, l := range labels {
-		if l == "" || seen[l] {
+		if l == "" {
 			t.Fatalf("extractor got labels %q", labels)
 		}
 		seen[l] = true
 	}
-	if len(labels) == 0 || len(labels) > max {
-		t.Fatalf("extractor got %d labels (limit %d)", len(labels), max)
+	if len(seen) == 0 || len(seen) > max {
+		t.Fatalf("extractor got %d distinct labels (limit %d)", len(seen), max)
 	}
 }
 
-func checkEntities(t *testing.T, body []byte, single bool, texts []string) {
+func checkEntities(t *testing.T, body []byte, single bool, texts []string, unit offsets.Unit) {
 	t.Helper()
 	var results []ExtractResponse
 	if single {
@@ -122,10 +137,31 @@ func checkEntities(t *testing.T, body []byte, single bool, texts []string) {
 		t.Fatalf("%d results for %d texts", len(results), len(texts))
 	}
 	for i, r := range results {
+		units := unitSlice(texts[i], unit)
 		for _, e := range r.Entities {
-			if e.Start < 0 || e.End > len(texts[i]) || e.Start >= e.End || texts[i][e.Start:e.End] != e.Text {
-				t.Fatalf("entity %+v outside text %q", e, texts[i])
+			if e.Start < 0 || e.End > len(units) || e.Start >= e.End || !slices.Equal(units[e.Start:e.End], unitSlice(e.Text, unit)) {
+				t.Fatalf("entity %+v outside text %q (%v)", e, texts[i], unit)
 			}
 		}
 	}
+}
+
+// unitSlice returns text as one element per offset unit (a byte, a code
+// point or a UTF-16 code unit), so that offsets index it.
+func unitSlice(text string, u offsets.Unit) []rune {
+	switch u {
+	case offsets.Bytes:
+		r := make([]rune, len(text))
+		for i := range len(text) {
+			r[i] = rune(text[i])
+		}
+		return r
+	case offsets.UTF16:
+		var r []rune
+		for _, u := range utf16.Encode([]rune(text)) {
+			r = append(r, rune(u))
+		}
+		return r
+	}
+	return []rune(text)
 }

@@ -125,6 +125,9 @@ func (f *extractFlags) modelOptions() []gliner.Option {
 }
 
 func (f *extractFlags) extractOptions() ([]gliner.ExtractOption, error) {
+	if !in01(f.threshold) {
+		return nil, fmt.Errorf("--threshold %v is outside [0, 1]", f.threshold)
+	}
 	opts := []gliner.ExtractOption{gliner.WithThreshold(f.threshold)}
 	if f.nested {
 		opts = append(opts, gliner.WithNested())
@@ -141,10 +144,16 @@ func (f *extractFlags) extractOptions() ([]gliner.ExtractOption, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--label-threshold: %q: %v", kv, err)
 		}
+		if !in01(t) {
+			return nil, fmt.Errorf("--label-threshold: %q is outside [0, 1]", kv)
+		}
 		opts = append(opts, gliner.WithLabelThreshold(strings.TrimSpace(kv[:i]), t))
 	}
 	return opts, nil
 }
+
+// in01 reports whether a threshold is within [0, 1] (NaN is not).
+func in01(t float64) bool { return t >= 0 && t <= 1 }
 
 // defaultLabelCacheDir is where gliner extract keeps the label embeddings of
 // bi-encoder models: the user's cache folder, or none if there is none.

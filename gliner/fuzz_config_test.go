@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/gliner-go/gliner/tokenize"
 )
 
 // FuzzParseConfig feeds arbitrary bytes to ParseConfig, seeded with the
@@ -25,7 +27,7 @@ func FuzzParseConfig(f *testing.F) {
 	}
 	for _, s := range []string{`{}`, `null`, `[]`, `{"max_width": 0}`, `{"max_len": null, "span_mode": "token_level"}`,
 		`{"relations_layer": {}}`, `{"labels_encoder": "x", "span_mode": "token_level"}`, `{"ent_token": ""}`,
-		`{"max_width": 1e99}`, `{"words_splitter_type": "spacy"}`, `{"a": 1} {"b": 2}`, `{"model_name": "\ud800"}`} {
+		`{"max_width": 1e99}`, `{"words_splitter_type": "spacy"}`, `{"words_splitter_type": ""}`, `{"a": 1} {"b": 2}`, `{"model_name": "\ud800"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -37,8 +39,8 @@ func FuzzParseConfig(f *testing.F) {
 			}
 			return
 		}
-		if cfg.MaxWidth < 1 || cfg.MaxLen < 1 || cfg.EntToken == "" || cfg.SepToken == "" ||
-			cfg.WordsSplitterType != "whitespace" || cfg.SubtokenPooling != "first" {
+		if _, err := tokenize.Splitter(cfg.WordsSplitterType); err != nil || cfg.MaxWidth < 1 || cfg.MaxLen < 1 ||
+			cfg.EntToken == "" || cfg.SepToken == "" || cfg.SubtokenPooling != "first" {
 			t.Fatalf("accepted config %+v", cfg)
 		}
 		if k := cfg.Kind(); k < KindSpan || k > KindBiToken {

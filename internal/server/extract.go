@@ -99,6 +99,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.cfg.Logger.Info("client disconnected", "err", err)
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("extraction took longer than %s", s.cfg.Timeout))
+	case errors.Is(err, gliner.ErrLabel) || errors.Is(err, gliner.ErrTextTooLong):
+		// The request's labels or texts, not the server, are at fault.
+		writeError(w, http.StatusBadRequest, err.Error())
 	default:
 		s.cfg.Logger.Error("extraction failed", "err", err)
 		writeError(w, http.StatusInternalServerError, "extraction failed: "+err.Error())

@@ -68,22 +68,33 @@ func soak(ctx context.Context, cfg config, m *gliner.Model, out io.Writer) ([]sa
 	checkpoint := func(done int) {
 		s := takeSample(done, time.Since(start), ld.requests())
 		mu.Lock()
+		defer mu.Unlock()
 		samples = append(samples, s)
-		mu.Unlock()
 		fmt.Fprintln(out, s)
 	}
+	ctx, cancel := context.WithCancel(ctx) // the first failure stops the others
+	defer cancel()
 	errc := make(chan error, cfg.workers)
 	var wg sync.WaitGroup
 	for range cfg.workers {
-		wg.Go(func() { errc <- work(ctx, m, cfg, &next, checkpoint) })
+		wg.Go(func() {
+			err := work(ctx, m, cfg, &next, checkpoint)
+			if err != nil {
+				cancel()
+			}
+			errc <- err
+		})
 	}
 	wg.Wait()
 	close(errc)
 	lerr := ld.stop()
 	for err := range errc {
-		if err != nil {
+		if err != nil && !errors.Is(err, context.Canceled) {
 			return samples, err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return samples, err
 	}
 	if lerr != nil {
 		return samples, lerr

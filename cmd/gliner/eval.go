@@ -41,6 +41,10 @@ Corpus formats (--format, else inferred from the file name):
 --labels maps corpus types to the labels given to the model; types mapped to
 the same label are scored as one; types left out are not evaluated. Without
 it every type T is asked for as lower-case T with "_" as spaces.
+--extra-labels adds labels to every prompt without scoring them (their
+predictions are dropped), to measure a model prompted with several types on
+a corpus that annotates only some: --labels Disease=disease --extra-labels
+chemical,gene.
 
 --report out.json writes the report as JSON and as out.html (a self-contained
 page with the tables and bar charts). --compare reads several JSON reports
@@ -62,6 +66,7 @@ Flags:
 type evalFlags struct {
 	model                                     *modelFlags
 	data, format, labels, match, report, name *string
+	extraLabels                               *string
 	threshold                                 *float64
 	nested, multiLabel, compare               *bool
 	batch, limit                              *int
@@ -85,6 +90,7 @@ func newEvalFlags(stderr io.Writer) (*flag.FlagSet, *evalFlags) {
 		name:       fs.String("name", "", "name of the run in reports (default: the model's name)"),
 		compare:    fs.Bool("compare", false, "compare the JSON reports given as arguments"),
 	}
+	f.extraLabels = fs.String("extra-labels", "", `labels prompted with --labels but not scored, e.g. "chemical,gene"`)
 	fs.Usage = func() { fmt.Fprint(stderr, evalHelp); fs.PrintDefaults() }
 	return fs, f
 }
@@ -174,6 +180,11 @@ func (f *evalFlags) options() (evaluate.Options, evaluate.Format, error) {
 			return o, 0, err
 		}
 	}
+	if *f.extraLabels != "" {
+		if o.ExtraLabels, err = parseLabelList(*f.extraLabels); err != nil {
+			return o, 0, err
+		}
+	}
 	if *f.threshold < 0 || *f.threshold > 1 {
 		return o, 0, fmt.Errorf("--threshold %v is outside [0, 1]", *f.threshold)
 	}
@@ -189,6 +200,18 @@ func (f *evalFlags) options() (evaluate.Options, evaluate.Format, error) {
 		o.Extract = append(o.Extract, gliner.WithMultiLabel())
 	}
 	return o, format, nil
+}
+
+// parseLabelList splits "a, b,c" into labels; an empty entry is an error.
+func parseLabelList(s string) ([]string, error) {
+	var out []string
+	for _, l := range strings.Split(s, ",") {
+		if l = strings.TrimSpace(l); l == "" {
+			return nil, fmt.Errorf("--extra-labels %q has an empty label", s)
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }
 
 // describe fills in the run's settings.

@@ -128,6 +128,31 @@ func TestEvalPerfectReport(t *testing.T) {
 	}
 }
 
+// TestEvalExtraLabels prompts chemical and gene besides the scored
+// disease: the gold model answers chemical too, and those answers are not
+// counted, so disease alone is scored, perfectly.
+func TestEvalExtraLabels(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "gold.jsonl")
+	os.WriteFile(data, []byte(jsonlCorpus), 0o644)
+	useGoldModel(t, data, evaluate.DefaultLabel)
+	report := filepath.Join(dir, "run.json")
+	code, stdout, stderr := cli("eval", "--data", data, "--labels", "Disease=disease", "--extra-labels", " chemical, gene", "--report", report)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r, err := evaluate.ReadReport(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Scores.Micro.F1 != 1 || r.Scores.Total.Gold != 2 || r.Scores.Total.Pred != 2 || strings.Join(r.ExtraLabels, ",") != "chemical,gene" {
+		t.Errorf("report = %+v\n%s", r, stdout)
+	}
+	if strings.Contains(stdout, "chemical") {
+		t.Errorf("the table scores an extra label:\n%s", stdout)
+	}
+}
+
 func TestEvalUsageAndRuntimeErrors(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "gold.jsonl")
@@ -146,6 +171,7 @@ func TestEvalUsageAndRuntimeErrors(t *testing.T) {
 		{[]string{"eval", "--data", filepath.Join(dir, "x.txt")}, exitUsage, "cannot infer"},
 		{[]string{"eval", "--data", data, "--labels", "=x"}, exitUsage, "bad label map"},
 		{[]string{"eval", "--data", data, "--threshold", "2"}, exitUsage, "outside"},
+		{[]string{"eval", "--data", data, "--extra-labels", "gene,,x"}, exitUsage, "empty label"},
 		{[]string{"eval", "--data", data, "--bogus"}, exitUsage, "flag provided but not defined"},
 		{[]string{"eval", "--data", data, "extra"}, exitUsage, "unexpected arguments"},
 		{[]string{"eval", "--compare"}, exitUsage, "at least one"},

@@ -67,6 +67,7 @@ type evalFlags struct {
 	model                                     *modelFlags
 	data, format, labels, match, report, name *string
 	extraLabels                               *string
+	longTexts                                 *string
 	threshold                                 *float64
 	nested, multiLabel, compare               *bool
 	batch, limit                              *int
@@ -81,7 +82,8 @@ func newEvalFlags(stderr io.Writer) (*flag.FlagSet, *evalFlags) {
 		format:     fs.String("format", "", "corpus format: conll, pubtator or jsonl (default: from the file name)"),
 		labels:     fs.String("labels", "", `corpus type to label map, e.g. "Disease=disease,Chemical=chemical compound"`),
 		match:      fs.String("match", "strict", "matching: strict (same boundaries and type) or overlap"),
-		threshold:  fs.Float64("threshold", 0.5, "score a span must exceed"),
+		threshold:  fs.Float64("threshold", 0.5, "score a span must exceed, in [0, 1]"),
+		longTexts:  fs.String("long-texts", "chunk", longTextsUsage),
 		nested:     fs.Bool("nested", false, "allow nested entities"),
 		multiLabel: fs.Bool("multi-label", false, "allow several labels on one span"),
 		batch:      fs.Int("batch", 8, "texts per model call"),
@@ -185,14 +187,18 @@ func (f *evalFlags) options() (evaluate.Options, evaluate.Format, error) {
 			return o, 0, err
 		}
 	}
-	if *f.threshold < 0 || *f.threshold > 1 {
-		return o, 0, fmt.Errorf("--threshold %v is outside [0, 1]", *f.threshold)
+	if err := checkThresholds(*f.threshold, nil, nil); err != nil {
+		return o, 0, err
+	}
+	long, err := parseLongTexts(*f.longTexts)
+	if err != nil {
+		return o, 0, err
 	}
 	if *f.batch < 1 || *f.limit < 0 {
 		return o, 0, fmt.Errorf("--batch must be at least 1 and --limit at least 0")
 	}
 	o.Batch, o.Limit = *f.batch, *f.limit
-	o.Extract = []gliner.ExtractOption{gliner.WithThreshold(*f.threshold)}
+	o.Extract = []gliner.ExtractOption{gliner.WithThreshold(*f.threshold), gliner.WithLongTextPolicy(long)}
 	if *f.nested {
 		o.Extract = append(o.Extract, gliner.WithNested())
 	}

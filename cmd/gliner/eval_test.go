@@ -170,7 +170,7 @@ func TestEvalUsageAndRuntimeErrors(t *testing.T) {
 		{[]string{"eval", "--data", data, "--format", "xml"}, exitUsage, "unknown corpus format"},
 		{[]string{"eval", "--data", filepath.Join(dir, "x.txt")}, exitUsage, "cannot infer"},
 		{[]string{"eval", "--data", data, "--labels", "=x"}, exitUsage, "bad label map"},
-		{[]string{"eval", "--data", data, "--threshold", "2"}, exitUsage, "outside"},
+		{[]string{"eval", "--data", data, "--threshold", "2"}, exitUsage, "threshold 2: want a number in [0, 1]"},
 		{[]string{"eval", "--data", data, "--extra-labels", "gene,,x"}, exitUsage, "empty label"},
 		{[]string{"eval", "--data", data, "--bogus"}, exitUsage, "flag provided but not defined"},
 		{[]string{"eval", "--data", data, "extra"}, exitUsage, "unexpected arguments"},
@@ -284,5 +284,20 @@ func TestEvalEarlyChecks(t *testing.T) {
 	}
 	if _, _, stderr = cli("eval", "--data", data, "--labels", "Disease=disease"); strings.Contains(stderr, "never occur") {
 		t.Errorf("warning for a present type: %s", stderr)
+	}
+}
+
+// TestEvalNaNThreshold checks that eval rejects a NaN threshold, as
+// extract and the server do.
+func TestEvalNaNThreshold(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "gold.jsonl")
+	if err := os.WriteFile(data, []byte(jsonlCorpus), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	useGoldModel(t, data, evaluate.DefaultLabel)
+	for _, v := range []string{"NaN", "-0.5", "1.5"} {
+		if code, _, stderr := cli("eval", "--data", data, "--threshold", v); code != exitUsage || !strings.Contains(stderr, "want a number in [0, 1]") {
+			t.Errorf("--threshold %s: exit %d, want %d; stderr:\n%s", v, code, exitUsage, stderr)
+		}
 	}
 }

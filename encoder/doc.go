@@ -117,6 +117,14 @@
 // the reader cannot parse are handed to ONNX Runtime, which explains the
 // problem.
 //
+// ONNX Runtime's telemetry is always off: before creating the environment
+// the package sets ORT_DISABLE_TELEMETRY=1 in the process environment
+// (overriding any other value), then disables telemetry events through the
+// C API. The telemetry client in ONNX Runtime 1.29+ for Linux and macOS
+// otherwise runs during environment creation, reads the process's command
+// line with a regular expression that recurses once per byte (a SIGSEGV
+// with about 100 KB of arguments), may start a shell, and uploads events.
+//
 // ONNX Runtime's own log (stderr) is limited to fatal messages: every error
 // it reports reaches the caller as a Go error, and provider fallbacks are
 // logged through [WithLogger].

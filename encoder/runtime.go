@@ -66,6 +66,9 @@ func loadRuntime(cfg *config) (RuntimeInfo, error) {
 // initialize locates and probes the library, then creates onnxruntime_go's
 // environment from it.
 func initialize(s search) (RuntimeInfo, error) {
+	if err := disableTelemetry(); err != nil {
+		return RuntimeInfo{}, err
+	}
 	c, err := s.locate(resolveBare)
 	if err != nil {
 		return RuntimeInfo{}, err
@@ -89,6 +92,10 @@ func initialize(s search) (RuntimeInfo, error) {
 	// ONNX Runtime's own log goes to stderr; keep it to fatal messages; the
 	// errors it reports come back as Go errors anyway.
 	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
+		return RuntimeInfo{}, &LoadError{Path: path, Source: c.source, Err: err}
+	}
+	if err := disableTelemetryEvents(); err != nil {
+		_ = ort.DestroyEnvironment()
 		return RuntimeInfo{}, &LoadError{Path: path, Source: c.source, Err: err}
 	}
 	version := ort.GetVersion()

@@ -418,6 +418,9 @@ func (bc *biCall) decodeMatched(res encoder.Tensor, b batch, encs []encodedText)
 		d := bc.m.decoders.Get().(*span.Decoder)
 		defer bc.m.decoders.Put(d)
 		reps := res.Float32[j*W*K*D:][:lengths[j]*K*D]
+		if bad := badWords(b.texts[b.items[j].text], encs[j].words); bad != nil {
+			maskSpanItem(reps, K, D, bad) // NaN span rows give NaN logits
+		}
 		spans := d.DecodeMatched(nil, reps, bc.vecs, D, lengths[j], K, b.opts)
 		b.emit(b.items[j], encs[j], spans)
 	})
@@ -457,6 +460,7 @@ func (bc *biCall) decodeLogits(res encoder.Tensor, b batch, encs []encodedText) 
 	}
 	d := bc.m.decoders.Get().(*span.Decoder)
 	defer bc.m.decoders.Put(d)
+	maskSpanBatch(res.Float32, b, encs, K, C)
 	spans := d.DecodeSpansBatch(nil, res.Float32, lengths, K, C, b.opts)
 	for j, it := range b.items {
 		b.emit(it, encs[j], spans[j])

@@ -150,6 +150,9 @@ func (s *LabelSet) Len() int { return len(s.labels) }
 // returns an error wrapping [ErrUnsupported] for models that are not
 // bi-encoders.
 func (m *Model) PrecomputeLabels(ctx context.Context, labels []string) (*LabelSet, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	if m.closed.Load() {
 		return nil, ErrClosed
 	}

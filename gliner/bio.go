@@ -83,12 +83,16 @@ func readBIOConfig(dir string) (bioConfig, []string, error) {
 		return c, nil, bad("no tags")
 	}
 	tags := make([]string, len(m))
+	given := make([]bool, len(m))
 	for k, v := range m {
 		id, err := strconv.Atoi(k)
 		if err != nil || id < 0 || id >= len(m) {
 			return c, nil, bad("key %q is not an id in 0..%d", k, len(m)-1)
 		}
-		tags[id] = v
+		if given[id] { // "0" and "00", or "1" and "+1"
+			return c, nil, bad("id %d is given twice (key %q)", id, k)
+		}
+		tags[id], given[id] = v, true
 	}
 	return c, tags, nil
 }

@@ -164,8 +164,11 @@ func (bc *bioCall) decode(c *call, i int) error {
 			continue
 		}
 		bs, be := it.byteOf[e.Start], it.byteOf[e.End]
-		res = append(res, Entity{Label: label, Score: float64(e.Score), Text: c.texts[i][bs:be],
-			Start: bs, End: be, RuneStart: e.Start, RuneEnd: e.End})
+		ent, ok := cleanBIOEntity(c.texts[i], Entity{Label: label, Score: float64(e.Score), Text: c.texts[i][bs:be],
+			Start: bs, End: be, RuneStart: e.Start, RuneEnd: e.End}, it.runeOf)
+		if ok {
+			res = append(res, ent)
+		}
 	}
 	sort.SliceStable(res, func(a, b int) bool { return res[a].Start < res[b].Start })
 	c.out[i] = res

@@ -40,6 +40,16 @@
 // occurrence, as the reference does; texts that are empty or all whitespace
 // (Python's str.isspace) give no entities.
 //
+// Invalid UTF-8 bytes and NUL are never part of an entity's text, and never
+// an entity on their own: the reference's splitter makes each of them a
+// word, which the model sees, but no span may start, end at or cross it
+// (the Python reference cannot be given invalid UTF-8; with NUL it would
+// allow such spans).
+//
+// A nil context gives [ErrNilContext], not a panic (it is not replaced by
+// context.Background). [Model.Close] during [Model.ExtractBatch] makes the
+// batches not yet run fail with [ErrClosed]; a second Close returns nil.
+//
 // # Long inputs
 //
 // Every input has a bounded cost ([MaxWordBytes] states the bound). Texts
@@ -55,7 +65,8 @@
 //
 // Errors wrap the sentinels of this package ([ErrMissingFile],
 // [ErrBadConfig], [ErrUnsupported], [ErrMismatch], [ErrUnsafeFile],
-// [ErrClosed], [ErrTextTooLong], [ErrLabel], [ErrBadOption]) inside
+// [ErrClosed], [ErrTextTooLong], [ErrLabel], [ErrBadOption],
+// [ErrNilContext]) inside
 // *[ModelError] or *[ConfigError] where a file is concerned, *[LimitError]
 // for inputs over a limit and *[OptionError] for bad options of a call, or
 // errors of package tokenize for the tokenizer files (including

@@ -26,6 +26,10 @@ var (
 	// ErrLabel reports a label the model cannot take (an empty label, or a
 	// type outside a fixed-schema model's schema).
 	ErrLabel = errors.New("gliner: bad label")
+	// ErrNilContext reports a nil context given to Extract and the other
+	// calls that take one: a programming error, reported rather than a
+	// panic, and not replaced by context.Background, which would hide it.
+	ErrNilContext = errors.New("gliner: nil context")
 )
 
 // ConfigError is a problem with a model's configuration file.

@@ -2,7 +2,10 @@ package gliner
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/gliner-go/gliner/encoder"
 )
 
 // Result is the outcome of one text of a call: its entities and how the
@@ -47,6 +50,9 @@ type Result struct {
 // [ErrLabel]) under every policy. The cost bounds are those of
 // [MaxWordBytes].
 func (m *Model) ExtractResults(ctx context.Context, texts []string, labels []string, opts ...ExtractOption) ([]Result, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	if m.closed.Load() {
 		return nil, ErrClosed
 	}
@@ -56,10 +62,19 @@ func (m *Model) ExtractResults(ctx context.Context, texts []string, labels []str
 	}
 	if len(c.labels) > 0 && len(c.valid) > 0 {
 		if err := m.runCall(ctx, c); err != nil {
-			return nil, err
+			return nil, m.closedErr(err)
 		}
 	}
 	return c.results(), nil
+}
+
+// closedErr returns ErrClosed for the error of a call during which the
+// model was closed (the session refuses the runs left), else err.
+func (m *Model) closedErr(err error) error {
+	if errors.Is(err, encoder.ErrClosed) {
+		return ErrClosed
+	}
+	return err
 }
 
 // results returns the call's results: entities and metadata.

@@ -147,8 +147,10 @@ func (u *uniModel) decode(logits encoder.Tensor, b batch, encs []encodedText) er
 	defer u.m.decoders.Put(d)
 	var spans [][]span.Span
 	if u.token {
+		maskTokenBatch(logits.Float32, u.m.layout, b, encs, C)
 		spans = d.DecodeTokensBatch(nil, logits.Float32, u.m.layout, lengths, C, b.opts)
 	} else {
+		maskSpanBatch(logits.Float32, b, encs, u.m.cfg.MaxWidth, C)
 		spans = d.DecodeSpansBatch(nil, logits.Float32, lengths, u.m.cfg.MaxWidth, C, b.opts)
 	}
 	for j, it := range b.items {

@@ -262,6 +262,9 @@ func checkInvariants(t testing.TB, spans []Span, n, k, numLabels int, opts Optio
 		if s.Class < 0 || s.Class >= len(opts.Thresholds) || s.Class >= numLabels {
 			t.Fatalf("span %v: bad class", s)
 		}
+		if !(s.Score >= 0 && s.Score <= 1) {
+			t.Fatalf("span %v: score outside [0, 1]", s)
+		}
 		// Token-level scores include inside probabilities, which may equal
 		// the threshold (k == 0 marks token-level spans).
 		if thr := float32(opts.Thresholds[s.Class]); !(s.Score > thr) && (k > 0 || !(s.Score >= thr)) {

@@ -140,12 +140,7 @@ func FuzzBIO(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range got {
-			if e.Type < 0 || e.Type >= tags.NumTypes() || e.Tag < 0 || e.Tag >= tags.Len() ||
-				e.FirstWord > e.LastWord || e.FirstToken > e.LastToken || e.FirstWord < 0 {
-				t.Fatalf("bad entity %+v", e)
-			}
-		}
+		checkBIOEntities(t, got, tags, windows)
 		if scheme == SchemeIOB && !hasNaN(windows) {
 			if naive := naiveBIO(names, windows, agg, nil); !sameEntities(tags, got, naive) {
 				t.Fatalf("got %+v\nnaive %+v", got, naive)
@@ -163,4 +158,29 @@ func hasNaN(ws []Window) bool {
 		}
 	}
 	return false
+}
+
+// checkBIOEntities checks what holds of every decoded entity: type and tag
+// in range, words and tokens in order, a score in [0, 1], a text range
+// within the members' offsets.
+func checkBIOEntities(t *testing.T, got []BIOEntity, tags *TagSet, windows []Window) {
+	t.Helper()
+	lo, hi := math.MaxInt, math.MinInt
+	for _, w := range windows {
+		for _, o := range w.Offsets {
+			lo, hi = min(lo, o.Start), max(hi, o.End)
+		}
+	}
+	for _, e := range got {
+		if e.Type < 0 || e.Type >= tags.NumTypes() || e.Tag < 0 || e.Tag >= tags.Len() ||
+			e.FirstWord > e.LastWord || e.FirstToken > e.LastToken || e.FirstWord < 0 {
+			t.Fatalf("bad entity %+v", e)
+		}
+		if !(e.Score >= 0 && e.Score <= 1) {
+			t.Fatalf("entity %+v: score outside [0, 1]", e)
+		}
+		if e.Start < lo || e.End > hi {
+			t.Fatalf("entity %+v: text range outside the tokens' [%d, %d)", e, lo, hi)
+		}
+	}
 }

@@ -3,7 +3,9 @@ package tokenize
 import (
 	"bytes"
 	"math/rand/v2"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -138,25 +140,38 @@ func checkEncoding(tb testing.TB, e Encoding, text string, words []string) {
 	}
 }
 
-// loadFuzzPipelines loads the real tokenizers FuzzEncode runs: DeBERTa-v3
-// (from spm.model, with GLiNER's tokens), bert-base-uncased and
-// all-MiniLM-L6-v2.
-func loadFuzzPipelines(tb testing.TB) []*Pipeline {
+// fuzzPipelineFiles returns the files of the real tokenizers FuzzEncode
+// runs: DeBERTa-v3's spm.model, bert-base-uncased and all-MiniLM-L6-v2
+// (skipping when the shared data is absent).
+func fuzzPipelineFiles(tb testing.TB) []string {
 	tb.Helper()
-	var ps []*Pipeline
-	p, err := NewSentencePiece(bytes.NewReader(readDebertaSPM(tb)), WithAddedTokens("[FLERT]", "<<ENT>>", "<<SEP>>"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ps = append(ps, p)
+	files := []string{testenv.DataFile(tb, debertaSPM)}
 	for _, name := range []string{"tokenizers/bert-base-uncased.tokenizer.json", "tokenizers/all-minilm-l6-v2.tokenizer.json"} {
-		p, err := NewFromFile(testenv.DataFile(tb, name))
+		files = append(files, testenv.DataFile(tb, name))
+	}
+	return files
+}
+
+// loadFuzzPipelines loads the tokenizers of fuzzPipelineFiles, DeBERTa with
+// GLiNER's tokens.
+func loadFuzzPipelines(files []string) ([]*Pipeline, error) {
+	spm, err := os.ReadFile(files[0])
+	if err != nil {
+		return nil, err
+	}
+	p, err := NewSentencePiece(bytes.NewReader(spm), WithAddedTokens("[FLERT]", "<<ENT>>", "<<SEP>>"))
+	if err != nil {
+		return nil, err
+	}
+	ps := []*Pipeline{p}
+	for _, name := range files[1:] {
+		p, err := NewFromFile(name)
 		if err != nil {
-			tb.Fatal(err)
+			return nil, err
 		}
 		ps = append(ps, p)
 	}
-	return ps
+	return ps, nil
 }
 
 // FuzzEncode encodes arbitrary text, and the same text cut into words at
@@ -171,9 +186,17 @@ func FuzzEncode(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	ps := loadFuzzPipelines(f)
+	addCorpusSeeds(f)
+	// Loaded on first use, in the fuzz workers only: the coordinator
+	// process never encodes, and loading costs seconds when instrumented.
+	files := fuzzPipelineFiles(f)
+	pipelines := sync.OnceValues(func() ([]*Pipeline, error) { return loadFuzzPipelines(files) })
 	f.Fuzz(func(t *testing.T, s string) {
 		words := strings.Split(s, "|")
+		ps, err := pipelines()
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, p := range ps {
 			e := p.Encode(s, true)
 			checkEncoding(t, e, s, nil)

@@ -21,6 +21,7 @@ func FuzzSplitWords(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	addCorpusSeeds(f)
 	f.Fuzz(func(t *testing.T, text string) {
 		ws := SplitWords(nil, text)
 		checkWordInvariants(t, text, ws)
@@ -38,6 +39,28 @@ func FuzzSplitWords(f *testing.F) {
 			t.Fatalf("StripPython(%q) = %q, IsBlank %v", text, s, IsBlank(text))
 		}
 	})
+}
+
+// addCorpusSeeds adds real biomedical text as fuzz seeds: the first lines
+// (titles and abstracts) of the shared PubTator corpora and a CoNLL
+// sentence, when the shared data is present.
+func addCorpusSeeds(f *testing.F) {
+	for _, rel := range []string{"pubtator/ncbi-disease.test.pubtator.txt", "pubtator/bc5cdr.test.pubtator.txt"} {
+		for _, line := range testenv.SharedLines(rel, 8) {
+			if _, text, ok := strings.Cut(line, "|"); ok && !strings.Contains(line, "\t") {
+				f.Add(text[2:])
+			}
+		}
+	}
+	var words []string
+	for _, line := range testenv.SharedLines("conll/bc2gm/test.tsv", 40) {
+		if w, _, ok := strings.Cut(line, "\t"); ok {
+			words = append(words, w)
+		}
+	}
+	if words != nil {
+		f.Add(strings.Join(words, " "))
+	}
 }
 
 // ncbiTestText returns the titles and abstracts of the NCBI-disease test set,

@@ -163,10 +163,16 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageError(stderr, "eval", "%v", err)
 	}
 	logOut = stderr
+	if *f.report != "" {
+		if err := evaluate.CheckReportPath(*f.report); err != nil {
+			return runtimeError(stderr, "eval", err)
+		}
+	}
 	corpus, err := readCorpus(*f.data, format, stdin)
 	if err != nil {
 		return runtimeError(stderr, "eval", err)
 	}
+	warnAbsentTypes(stderr, corpus, opts.Labels)
 	if corpus.StrayInside > 0 {
 		fmt.Fprintf(stderr, "gliner eval: warning: %d I- tags continue no entity (invalid IOB2) and were ignored, as seqeval's strict mode does\n", corpus.StrayInside)
 	}
@@ -190,6 +196,14 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runtimeError(stderr, "eval", err)
 	}
 	return writeReport(rep, *f.report, stderr)
+}
+
+// warnAbsentTypes warns about --labels types the corpus never has: their
+// F1 would be 0 with no other sign of the mistake.
+func warnAbsentTypes(stderr io.Writer, c *evaluate.Corpus, labels map[string]string) {
+	if absent := c.AbsentTypes(labels); len(absent) > 0 {
+		fmt.Fprintf(stderr, "gliner eval: warning: --labels types %q never occur in the corpus (its types: %q); they will score 0\n", absent, c.Types())
+	}
 }
 
 // options turns the flags into evaluation options.

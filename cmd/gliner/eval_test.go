@@ -178,6 +178,7 @@ func TestEvalUsageAndRuntimeErrors(t *testing.T) {
 		{[]string{"eval", "--data", filepath.Join(dir, "missing.jsonl")}, exitRuntime, "no such file"},
 		{[]string{"eval", "--data", bad}, exitRuntime, "outside the text"},
 		{[]string{"eval", "--compare", data}, exitRuntime, "report"},
+		{[]string{"eval", "--data", data, "--report", filepath.Join(dir, "missing", "r.json")}, exitRuntime, "cannot write the report"},
 		{[]string{"eval", "--help"}, exitOK, "Examples:"},
 	} {
 		code, _, stderr := cli(tc.args...)
@@ -259,6 +260,30 @@ func TestEvalProgressHelper(t *testing.T) {
 	g.delay = 15 * time.Millisecond
 	if code := run([]string{"eval", "--data", data, "--batch", "1"}, os.Stdin, os.Stdout, os.Stderr); code != exitOK {
 		t.Fatalf("exit %d", code)
+	}
+}
+
+// TestEvalEarlyChecks: --report into a missing folder fails before the model
+// is opened, and --labels types absent from the corpus are warned about.
+func TestEvalEarlyChecks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "gold.jsonl")
+	os.WriteFile(data, []byte(jsonlCorpus), 0o644)
+	opened := false
+	old := openExtractor
+	openExtractor = func(modelFlags) (extractorModel, error) { opened = true; return &goldModel{}, nil }
+	t.Cleanup(func() { openExtractor = old })
+	code, _, stderr := cli("eval", "--data", data, "--report", filepath.Join(dir, "no", "such", "r.json"))
+	if code != exitRuntime || opened || !strings.Contains(stderr, "cannot write the report") {
+		t.Fatalf("exit %d, model opened %v, stderr: %s", code, opened, stderr)
+	}
+	code, _, stderr = cli("eval", "--data", data, "--labels", "disease=disease,Chemical=chemical")
+	want := `--labels types ["disease"] never occur in the corpus (its types: ["Chemical" "Disease"])`
+	if code != exitOK || !strings.Contains(stderr, want) {
+		t.Fatalf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
+	}
+	if _, _, stderr = cli("eval", "--data", data, "--labels", "Disease=disease"); strings.Contains(stderr, "never occur") {
+		t.Errorf("warning for a present type: %s", stderr)
 	}
 }
 

@@ -34,6 +34,10 @@ func TestExtractUsage(t *testing.T) {
 		{"bad offsets", []string{"--labels", "disease", "--offsets", "words"}},
 		{"bad label threshold", []string{"--labels", "disease", "--label-threshold", "disease:0.3"}},
 		{"bad batch", []string{"--labels", "disease", "--batch", "0"}},
+		{"threshold above 1", []string{"--labels", "disease", "--threshold", "1.5"}},
+		{"negative threshold", []string{"--labels", "disease", "--threshold", "-1"}},
+		{"NaN threshold", []string{"--labels", "disease", "--threshold", "NaN"}},
+		{"label threshold above 1", []string{"--labels", "disease", "--label-threshold", "disease=2"}},
 		{"unknown flag", []string{"--labels", "disease", "--flat"}},
 	}
 	for _, tt := range tests {

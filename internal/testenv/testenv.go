@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -100,6 +101,32 @@ func DataFile(tb testing.TB, rel string) string {
 		Missing(tb, "shared data file %s not found", rel)
 	}
 	return p
+}
+
+// SharedLines returns the first n lines of a file below the shared
+// folder's data/ (blank lines included, line ends removed), or nil when the
+// folder or the file is absent: for fuzz seeds, which add real data when it
+// is there and never skip a fuzz target for want of it.
+func SharedLines(rel string, n int) []string {
+	dir := os.Getenv(SharedEnv)
+	if dir == "" {
+		if RepoRoot() == "" {
+			return nil
+		}
+		dir = filepath.Join(RepoRoot(), filepath.FromSlash(sharedRel))
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "data", filepath.FromSlash(rel)))
+	if err != nil {
+		return nil
+	}
+	var lines []string
+	for line := range strings.Lines(string(b)) {
+		if len(lines) == n {
+			break
+		}
+		lines = append(lines, strings.TrimRight(line, "\r\n"))
+	}
+	return lines
 }
 
 // Python returns the Debian python3 interpreter (which sees python3-torch,

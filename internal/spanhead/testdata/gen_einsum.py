@@ -17,7 +17,6 @@ python3-onnx; the graph computes the fixture's logits up to float rounding.
 
 import os
 import sys
-import types
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,27 +27,13 @@ import torch  # noqa: E402
 
 from tools.train import export as E  # noqa: E402
 from tools.train import tok as T  # noqa: E402
-
-
-def gather(seq, idx):
-    """The reference's extract_elements: seq [B, L, D] at idx [B, S] -> [B, S, D]."""
-    return torch.gather(seq, 1, idx.unsqueeze(2).expand(-1, -1, seq.size(2)))
-
-
-def reference_logits(self, h, span_idx, prompts):
-    B, L, D = h.size()
-    start = gather(self.project_start(h), span_idx[:, :, 0])
-    end = gather(self.project_end(h), span_idx[:, :, 1])
-    cat = torch.cat([start, end], dim=-1).relu()
-    rep = self.out_project(cat).view(B, L, self.max_width, D)
-    return torch.einsum("BLKD,BCD->BLKC", rep, prompts)
+from tools.train.reference_head import use_reference_head  # noqa: E402
 
 
 def main():
     folder = os.path.join(REPO, "testdata", "models", "span-bert")
     model, ck = E.load_checkpoint(os.path.join(folder, "torch_model.pt"))
-    head = model.span_rep_layer
-    head.logits = types.MethodType(reference_logits, head)
+    use_reference_head(model)
     tok = T.load(ck["tokenizer"], os.environ.get("GLINER_SHARED_DIR") or os.path.join(REPO, "..", "shared"))
     args = E.dummy_inputs(tok, True, ck["cfg"]["max_width"])
     out = os.path.join(HERE, "einsum.onnx")

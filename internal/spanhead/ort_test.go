@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/gliner-go/gliner/encoder"
-	"github.com/gliner-go/gliner/span"
 )
 
 // torchCase is one case of a fixture's torch_logits.json: the span model's
@@ -106,14 +105,10 @@ func TestFactorisedLogits(t *testing.T) {
 // outputs with span.FactorLogits.
 func factorise(t *testing.T, outs map[string]encoder.Tensor, lengths []int64, k int) []float32 {
 	t.Helper()
-	a, b, q, c0 := outs[OutputStart], outs[OutputEnd], outs[OutputLabels], outs[OutputLabelBias]
+	a, c0 := outs[OutputStart], outs[OutputLabelBias]
 	B, W, H, C := int(a.Shape[0]), int(a.Shape[1]), int(a.Shape[2]), int(c0.Shape[1])
 	dst := make([]float32, B*W*k*C)
-	scratch := make([]float32, k*H)
-	for i := range B {
-		span.FactorLogits(dst[i*W*k*C:(i+1)*W*k*C], a.Float32[i*W*H:(i+1)*W*H], b.Float32[i*W*H:(i+1)*W*H],
-			q.Float32[i*C*H:(i+1)*C*H], c0.Float32[i*C:(i+1)*C], scratch, int(lengths[i]), k)
-	}
+	factoriseInto(dst, make([]float32, k*H), outs, lengths, k)
 	return dst
 }
 

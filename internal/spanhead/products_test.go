@@ -6,9 +6,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/gliner-go/gliner/encoder"
 	pb "github.com/gliner-go/gliner/internal/onnxpb"

@@ -5,7 +5,7 @@ GO        ?= go
 GOTEST    ?= $(GO) test
 TESTFLAGS ?= -timeout 25m
 
-.PHONY: all demo test deps deps-run vet test-nocgo fuzz bench fixtures goldens train-default eval-default
+.PHONY: all demo test deps deps-run vet test-nocgo fuzz bench bench-variants fixtures goldens variants train-default eval-default
 
 all: test
 
@@ -24,7 +24,7 @@ deps: deps-run
 demo: deps-run
 	$(GO) run ./cmd/gliner extract --labels "disease,chemical,gene" < examples/quickstart.txt
 
-## vet: go vet, also with the optional daulet backend's build tag.
+## vet: go vet, also of the optional daulet backend (the nested module tokenize/daulet).
 vet:
 	$(GO) vet ./...
 	scripts/vet-daulet.sh
@@ -54,11 +54,22 @@ bench: deps
 	$(GOTEST) -run '^$$' -bench . -benchmem ./tokenize/ ./span/ ./gliner/
 	scripts/bench-tokenize.sh
 
+## bench-variants: the README's ONNX variant table: gliner eval of every variant fixture on
+## NCBI-disease test (F1, texts/s and CPU per text against fp32 in the same run, file size,
+## peak RSS; ~5 min).
+bench-variants: deps-run
+	scripts/bench-variants.sh 5
+
+## variants: regenerate the ONNX variant fixtures of span-bert (python3-onnx, seconds).
+variants:
+	/usr/bin/python3 testdata/models/gen_variants.py
+
 ## fixtures: regenerate the fixture models (tens of minutes; needs python3-torch), then run make goldens.
-SHARED ?= ../shared
+SHARED ?= testdata/shared
 fixtures:
 	scripts/setup-train.sh
 	/usr/bin/python3 testdata/models/gen_fixtures.py
+	/usr/bin/python3 testdata/models/gen_variants.py
 	/usr/bin/python3 -m tools.bio.train --shared $(SHARED) --out testdata/models/bio-bert
 	tools/biencoder/build.sh --train
 

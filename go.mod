@@ -3,7 +3,6 @@ module github.com/gliner-go/gliner
 go 1.26.0
 
 require (
-	github.com/daulet/tokenizers v1.24.0
 	github.com/rivo/uniseg v0.4.7
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/stretchr/testify v1.12.1

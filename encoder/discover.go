@@ -19,12 +19,12 @@ const (
 	// MinRuntimeVersion is the oldest ONNX Runtime providing [APILevel].
 	MinRuntimeVersion = "1.24.0"
 
-	// PinnedRuntimeVersion is the version scripts/setup-ort.sh installs,
-	// the one the tests run against.
+	// PinnedRuntimeVersion is the version [Install] (gliner setup) and
+	// scripts/setup-ort.sh install, the one the tests run against.
 	PinnedRuntimeVersion = "1.30.0"
 
 	// repoLibDir is where scripts/setup-ort.sh puts the library, relative
-	// to the repository root.
+	// to the repository root (for developers of this module).
 	repoLibDir = "third_party/onnxruntime"
 )
 
@@ -38,14 +38,16 @@ type candidate struct {
 // search holds everything discovery depends on, so tests can fake it.
 type search struct {
 	goos, goarch string
-	option       string // WithLibraryPath
-	env          string // $ONNXRUNTIME_SHARED_LIBRARY_PATH
-	starts       []string
-	ldPath       string // $LD_LIBRARY_PATH or $DYLD_LIBRARY_PATH
+	option       string   // WithLibraryPath
+	env          string   // $ONNXRUNTIME_SHARED_LIBRARY_PATH
+	exeDir       string   // the running executable's folder
+	userDir      string   // UserLibraryDir, where Install puts the library
+	starts       []string // where to look for a repository root: working directory, executable's folder
+	ldPath       string   // $LD_LIBRARY_PATH or $DYLD_LIBRARY_PATH
 }
 
 // currentSearch describes this process: its options, environment, working
-// directory and executable.
+// directory, executable and per-user cache.
 func currentSearch(option string) search {
 	s := search{goos: runtime.GOOS, goarch: runtime.GOARCH, option: option, env: os.Getenv(LibraryPathEnv)}
 	if wd, err := os.Getwd(); err == nil {
@@ -55,7 +57,11 @@ func currentSearch(option string) search {
 		if real, err := filepath.EvalSymlinks(exe); err == nil {
 			exe = real
 		}
-		s.starts = append(s.starts, filepath.Dir(exe))
+		s.exeDir = filepath.Dir(exe)
+		s.starts = append(s.starts, s.exeDir)
+	}
+	if dir, err := UserLibraryDir(); err == nil {
+		s.userDir = dir
 	}
 	switch s.goos {
 	case "darwin":
@@ -92,18 +98,36 @@ func (s search) candidates() []candidate {
 	}
 	var out []candidate
 	seen := map[string]bool{}
+	if s.exeDir != "" {
+		seen[s.exeDir] = true
+		out = append(out, inDir(s.exeDir, s.goos, "executable's directory")...)
+	}
+	if s.userDir != "" && !seen[s.userDir] {
+		seen[s.userDir] = true
+		out = append(out, inDir(s.userDir, s.goos, "per-user cache, where gliner setup installs it")...)
+	}
+	return append(out, s.repoAndSystem(seen)...)
+}
+
+// repoAndSystem lists the repository's third_party/onnxruntime folders, the
+// system folders and the loader's own search, skipping folders in seen.
+func (s search) repoAndSystem(seen map[string]bool) []candidate {
+	var out []candidate
 	for i, start := range s.starts {
 		root := findRoot(start)
-		if root == "" || seen[root] {
+		if root == "" {
 			continue
 		}
-		seen[root] = true
+		dir := filepath.Join(root, filepath.FromSlash(repoLibDir))
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
 		from := "working directory"
 		if i > 0 {
 			from = "executable's directory"
 		}
-		out = append(out, inDir(filepath.Join(root, filepath.FromSlash(repoLibDir)), s.goos,
-			"repository folder, found from the "+from)...)
+		out = append(out, inDir(dir, s.goos, "repository folder, found from the "+from)...)
 	}
 	for _, dir := range s.systemDirs() {
 		if !seen[dir] {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -39,11 +40,16 @@ func TestCandidatesOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	exeDir := filepath.Join(exeRoot, "bin")
+	userDir := filepath.Join(tmp, "cache", "gliner", "onnxruntime", PinnedRuntimeVersion)
 	ld := filepath.Join(tmp, "ld1") + string(os.PathListSeparator) + filepath.Join(tmp, "ld2")
 
-	s := search{goos: "linux", goarch: "amd64", starts: []string{wd, exeDir}, ldPath: ld}
+	s := search{goos: "linux", goarch: "amd64", exeDir: exeDir, userDir: userDir, starts: []string{wd, exeDir}, ldPath: ld}
 	got := paths(s.candidates())
 	want := []string{
+		filepath.Join(exeDir, "libonnxruntime.so.1"),
+		filepath.Join(exeDir, "libonnxruntime.so"),
+		filepath.Join(userDir, "libonnxruntime.so.1"),
+		filepath.Join(userDir, "libonnxruntime.so"),
 		filepath.Join(repo, "third_party/onnxruntime/libonnxruntime.so.1"),
 		filepath.Join(repo, "third_party/onnxruntime/libonnxruntime.so"),
 		filepath.Join(exeRoot, "third_party/onnxruntime/libonnxruntime.so.1"),
@@ -165,7 +171,7 @@ func TestLocateNotFoundNamesEverything(t *testing.T) {
 			t.Errorf("Tried = %q", nf.Tried)
 		}
 		msg := err.Error()
-		for _, want := range []string{fake, "scripts/setup-ort.sh", "make deps", LibraryPathEnv, "WithLibraryPath", MinRuntimeVersion} {
+		for _, want := range []string{fake, "'gliner setup'", "make deps", LibraryPathEnv, "WithLibraryPath", MinRuntimeVersion} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("error text lacks %q:\n%s", want, msg)
 			}
@@ -221,5 +227,108 @@ func TestFindRoot(t *testing.T) {
 		if got := findRoot(tt.start); got != tt.want {
 			t.Errorf("findRoot(%q) = %q, want %q", tt.start, got, tt.want)
 		}
+	}
+}
+
+// TestLocateEachStep puts a fake library at every place discovery looks,
+// then takes the places away one by one: each time the first remaining one
+// must be chosen, with its source named.
+func TestLocateEachStep(t *testing.T) {
+	tmp := t.TempDir()
+	exeDir := filepath.Join(tmp, "bin")
+	userDir := filepath.Join(tmp, "cache", "gliner", "onnxruntime", PinnedRuntimeVersion)
+	repo := filepath.Join(tmp, "repo")
+	touch(t, filepath.Join(repo, "go.mod"))
+	repoLib := filepath.Join(repo, "third_party", "onnxruntime")
+	ld := filepath.Join(tmp, "ld")
+	option := filepath.Join(tmp, "option", "libonnxruntime.so.1")
+	env := filepath.Join(tmp, "env")
+	steps := []struct {
+		lib, source string
+		set         func(s *search)
+	}{
+		{option, "option WithLibraryPath", func(s *search) { s.option = option }},
+		{filepath.Join(env, "libonnxruntime.so.1"), "$" + LibraryPathEnv, func(s *search) { s.env = env }},
+		{filepath.Join(exeDir, "libonnxruntime.so.1"), "executable's directory", nil},
+		{filepath.Join(userDir, "libonnxruntime.so.1"), "per-user cache, where gliner setup installs it", nil},
+		{filepath.Join(repoLib, "libonnxruntime.so.1"), "repository folder, found from the working directory", nil},
+		{filepath.Join(ld, "libonnxruntime.so.1"), "system directory", nil},
+	}
+	for _, st := range steps {
+		touch(t, st.lib)
+	}
+	for i, st := range steps {
+		t.Run(st.source, func(t *testing.T) {
+			s := search{goos: "linux", goarch: "amd64", exeDir: exeDir, userDir: userDir,
+				starts: []string{filepath.Join(repo, "cmd")}, ldPath: ld}
+			if st.set != nil {
+				st.set(&s)
+			}
+			for _, earlier := range steps[:i] {
+				if earlier.set == nil {
+					if err := os.Remove(earlier.lib); err != nil && !os.IsNotExist(err) {
+						t.Fatal(err)
+					}
+				}
+			}
+			c, err := s.locate(func(string) string { t.Error("dynamic loader asked although a file exists"); return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.path != st.lib || c.source != st.source {
+				t.Fatalf("found %s (%s), want %s (%s)", c.path, c.source, st.lib, st.source)
+			}
+		})
+	}
+}
+
+// TestCurrentSearchEnvironment checks the process-derived search: the
+// environment variable, the executable's folder, and the per-user cache
+// from XDG_CACHE_HOME or HOME.
+func TestCurrentSearchEnvironment(t *testing.T) {
+	t.Run("env var", func(t *testing.T) {
+		lib := filepath.Join(t.TempDir(), "libonnxruntime.so.1")
+		touch(t, lib)
+		t.Setenv(LibraryPathEnv, filepath.Dir(lib))
+		c, err := currentSearch("").locate(nil)
+		if err != nil || c.path != lib || c.source != "$"+LibraryPathEnv {
+			t.Fatalf("got %+v, %v; want %s from the variable", c, err, lib)
+		}
+	})
+	t.Run("executable's directory", func(t *testing.T) {
+		t.Setenv(LibraryPathEnv, "")
+		exe, err := os.Executable()
+		if err != nil {
+			t.Skip("no executable path:", err)
+		}
+		exe, _ = filepath.EvalSymlinks(exe)
+		if s := currentSearch(""); s.exeDir != filepath.Dir(exe) {
+			t.Fatalf("exeDir %q, want %q", s.exeDir, filepath.Dir(exe))
+		}
+	})
+	for _, how := range []string{"XDG_CACHE_HOME", "HOME"} {
+		t.Run("per-user cache from "+how, func(t *testing.T) {
+			if how == "HOME" && runtime.GOOS != "linux" {
+				t.Skip("the HOME fallback path is Linux's")
+			}
+			home := t.TempDir()
+			t.Setenv(LibraryPathEnv, "")
+			t.Setenv("HOME", home)
+			cache := filepath.Join(home, ".cache")
+			if how == "XDG_CACHE_HOME" {
+				cache = filepath.Join(home, "xdg")
+				t.Setenv("XDG_CACHE_HOME", cache)
+			} else {
+				t.Setenv("XDG_CACHE_HOME", "")
+			}
+			lib := filepath.Join(cache, "gliner", "onnxruntime", PinnedRuntimeVersion, libraryNames(runtime.GOOS)[0])
+			touch(t, lib)
+			s := currentSearch("")
+			s.exeDir = "" // the test binary's folder holds no library, but keep the check exact
+			c, err := s.locate(nil)
+			if err != nil || c.path != lib || !strings.HasPrefix(c.source, "per-user cache") {
+				t.Fatalf("got %+v, %v; want %s from the per-user cache", c, err, lib)
+			}
+		})
 	}
 }

@@ -22,23 +22,35 @@
 //  1. the [WithLibraryPath] option (a file, or a folder holding the library);
 //  2. the environment variable ONNXRUNTIME_SHARED_LIBRARY_PATH ([LibraryPathEnv]),
 //     file or folder;
-//  3. third_party/onnxruntime/ of the repository, where scripts/setup-ort.sh
-//     puts the pinned library: the folder is looked for at the first
-//     directory holding go.mod or third_party/onnxruntime above the working
-//     directory, then above the executable's directory;
-//  4. system folders: the entries of LD_LIBRARY_PATH (DYLD_LIBRARY_PATH on
+//  3. the folder of the running executable (a library shipped beside the
+//     program);
+//  4. the per-user cache [UserLibraryDir]
+//     (os.UserCacheDir()/gliner/onnxruntime/1.30.0), where [Install] and the
+//     command `gliner setup` put the pinned library;
+//  5. third_party/onnxruntime/ of the repository, where scripts/setup-ort.sh
+//     puts the pinned library for developers of this module: the folder is
+//     looked for at the first directory holding go.mod or
+//     third_party/onnxruntime above the working directory, then above the
+//     executable's directory;
+//  6. system folders: the entries of LD_LIBRARY_PATH (DYLD_LIBRARY_PATH on
 //     macOS), /usr/local/lib, /usr/local/lib64, /usr/lib/<multiarch>,
 //     /lib/<multiarch>, /usr/lib64, /usr/lib, /opt/onnxruntime/lib;
-//  5. the dynamic loader's own search (ld.so.cache, RUNPATH) for
+//  7. the dynamic loader's own search (ld.so.cache, RUNPATH) for
 //     libonnxruntime.so.1 and libonnxruntime.so.
 //
 // File names tried in each folder are libonnxruntime.so.1 and
-// libonnxruntime.so (libonnxruntime.dylib and libonnxruntime.1.dylib on
-// macOS, onnxruntime.dll on Windows). When 1 or 2 is set it is the only
-// place tried, so that a typo never silently loads another library. The first
-// file that exists is used; if it cannot be loaded, that is the error (no
-// further place is tried). When nothing is found the error is a
-// *[LibraryNotFoundError] naming every place tried and how to fix it.
+// libonnxruntime.so (libonnxruntime.dylib, libonnxruntime.1.dylib and
+// libonnxruntime.1.30.0.dylib on macOS, onnxruntime.dll on Windows). When 1
+// or 2 is set it is the only place tried, so that a typo never silently
+// loads another library. The first file that exists is used; if it cannot be
+// loaded, that is the error (no further place is tried). When nothing is
+// found the error is a *[LibraryNotFoundError] naming every place tried and
+// the command that fixes it, `gliner setup`.
+//
+// [Install] needs no cgo: it downloads the onnxruntime-node npm tarball
+// (or takes a mirror URL or a local file), checks it and the library inside
+// against sha256 sums pinned in the module, resumes interrupted downloads,
+// and renames the library into place only once it is complete and checked.
 //
 // Version policy: onnxruntime_go v1.27.0 is built against the ONNX Runtime C
 // API level 24 ([APILevel]), so the library must be ONNX Runtime 1.24.0
@@ -46,8 +58,8 @@
 // and work. Before handing the library to onnxruntime_go, the package loads
 // it, reads its version and asks it for API level 24; an older library gives
 // a *[VersionError] saying to install a newer one. The tests run against
-// [PinnedRuntimeVersion], which scripts/setup-ort.sh installs (checked by
-// sha256). [LoadRuntime] reports what was loaded.
+// [PinnedRuntimeVersion], which [Install] and scripts/setup-ort.sh install
+// (checked by sha256). [LoadRuntime] reports what was loaded.
 //
 // # Concurrency
 //
@@ -91,8 +103,12 @@
 //
 // The API holds no C types and no values of type any: tensors are [Tensor]
 // structs with an [ElementType] and one typed data slice (int64, bool or
-// float32, the types GLiNER models use). Rank-0 (scalar) inputs are not
-// supported by onnxruntime_go; use shape [1].
+// float32, the types GLiNER models use). Float16 graph inputs and outputs
+// (published fp16 and q4f16 models) are float32 tensors in the API: inputs
+// are rounded to float16 (to nearest, ties to even) and outputs widened
+// exactly, by a Cast to float32 appended to the model bytes at load (the
+// file itself is not changed; such a graph is read into memory once).
+// Rank-0 (scalar) inputs are not supported by onnxruntime_go; use shape [1].
 //
 // Opening a model reads its input and output declarations from the .onnx
 // protobuf framing directly (skipping over the weights without reading them),
@@ -119,8 +135,11 @@
 //   - [ErrContract]: *[ContractError] (every [Difference] from a [Contract]);
 //   - [ErrInvalidInput]: *[InputError] (Run inputs that do not fit the graph);
 //   - [ErrRun]: *[RunError] (ONNX Runtime failed during a run);
-//   - [ErrUnsupportedType]: an output that is not float32, int64 or bool;
-//   - [ErrInvalidOption], [ErrClosed], [ErrNoCgo].
+//   - [ErrUnsupportedType]: an output that is not float32, float16, int64
+//     or bool;
+//   - [ErrInvalidOption], [ErrClosed], [ErrNoCgo];
+//   - from [Install]: [ErrDownload] (*[DownloadError]), [ErrChecksum]
+//     (*[ChecksumError]), [ErrArchive], [ErrUnsupportedPlatform].
 //
 // A cancelled run returns an error wrapping context.Canceled or
 // context.DeadlineExceeded. No input, model file or library makes the package

@@ -49,7 +49,7 @@ var (
 
 	// ErrUnsupportedType means a graph output has an element type this
 	// package cannot return as a Go slice (only float32, int64 and bool
-	// are supported).
+	// are supported, and float16, returned as float32).
 	ErrUnsupportedType = errors.New("encoder: unsupported tensor element type")
 
 	// ErrInvalidOption means an [Option] has an invalid value (a negative
@@ -58,12 +58,67 @@ var (
 
 	// ErrClosed is returned by [Session.Run] after [Session.Close].
 	ErrClosed = errors.New("encoder: session is closed")
+
+	// ErrUnsupportedPlatform means [Install] has no pinned ONNX Runtime
+	// build for the running OS and architecture.
+	ErrUnsupportedPlatform = errors.New("encoder: no pinned ONNX Runtime build for this platform")
+
+	// ErrDownload means [Install] could not download the tarball; the
+	// error is a *DownloadError.
+	ErrDownload = errors.New("encoder: download failed")
+
+	// ErrChecksum means a file [Install] read does not match its pinned
+	// sha256; the error is a *ChecksumError.
+	ErrChecksum = errors.New("encoder: sha256 mismatch")
+
+	// ErrArchive means the tarball given to [Install] is not a readable
+	// gzip-compressed tar holding the platform's library.
+	ErrArchive = errors.New("encoder: bad ONNX Runtime tarball")
 )
 
+// DownloadError reports a failed or interrupted download.
+type DownloadError struct {
+	URL    string
+	Status int   // the HTTP status when the server refused, else 0
+	Err    error // the transfer error when Status is 0
+}
+
+// Error implements error.
+func (e *DownloadError) Error() string {
+	if e.Status != 0 {
+		return fmt.Sprintf("%v: %s: HTTP status %d", ErrDownload, e.URL, e.Status)
+	}
+	return fmt.Sprintf("%v: %s: %v", ErrDownload, e.URL, e.Err)
+}
+
+// Unwrap returns [ErrDownload] and the transfer error, if any.
+func (e *DownloadError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrDownload}
+	}
+	return []error{ErrDownload, e.Err}
+}
+
+// ChecksumError reports a file whose sha256 is not the pinned one.
+type ChecksumError struct {
+	File      string // the file, or "tarball:member" for a library inside it
+	Got, Want string // hex sha256 sums
+}
+
+// Error implements error.
+func (e *ChecksumError) Error() string {
+	return fmt.Sprintf("%v for %s: got %s, want %s; nothing was installed", ErrChecksum, e.File, e.Got, e.Want)
+}
+
+// Unwrap returns [ErrChecksum].
+func (e *ChecksumError) Unwrap() error { return ErrChecksum }
+
 // setupHint tells users how to get a library; it ends every discovery error.
-const setupHint = "to fix: run scripts/setup-ort.sh (or make deps) in the gliner repository, " +
+const setupHint = "to fix: run 'gliner setup' (or: go run github.com/gliner-go/gliner/cmd/gliner@latest setup), " +
+	"which installs ONNX Runtime " + PinnedRuntimeVersion + " into the per-user cache where it is found; " +
 	"or install ONNX Runtime >= " + MinRuntimeVersion + " (https://github.com/microsoft/onnxruntime/releases) " +
-	"and set " + LibraryPathEnv + " to its shared library, or pass encoder.WithLibraryPath"
+	"and set " + LibraryPathEnv + " to its shared library, or pass encoder.WithLibraryPath " +
+	"(in the gliner repository, make deps puts it in third_party/onnxruntime)"
 
 // LibraryNotFoundError lists every place searched for the ONNX Runtime
 // shared library, in order.
@@ -116,7 +171,7 @@ type VersionError struct {
 // Error implements error.
 func (e *VersionError) Error() string {
 	return fmt.Sprintf("%v: %s reports version %s, but onnxruntime_go needs C API level %d "+
-		"(ONNX Runtime >= %s); install a newer library (scripts/setup-ort.sh installs %s) "+
+		"(ONNX Runtime >= %s); install a newer library ('gliner setup' installs %s) "+
 		"or point %s at one",
 		ErrLibraryVersion, e.Path, e.Version, e.APILevel, MinRuntimeVersion, PinnedRuntimeVersion, LibraryPathEnv)
 }

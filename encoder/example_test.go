@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
 	"time"
 
 	"github.com/gliner-go/gliner/encoder"
@@ -12,7 +13,7 @@ import (
 
 // Open a graph, check it against the caller's contract, run it with a
 // deadline. (Not run as a test: it needs the ONNX Runtime library, which
-// scripts/setup-ort.sh installs.)
+// `gliner setup` or [encoder.Install] installs.)
 func ExampleOpen() {
 	s, err := encoder.Open("testdata/basic.onnx",
 		encoder.WithIntraOpThreads(2),
@@ -53,4 +54,20 @@ func ExampleOpen() {
 	for _, t := range out {
 		fmt.Println(t, t.Int64, t.Bool, t.Float32)
 	}
+}
+
+// Install the pinned ONNX Runtime into the per-user cache, where every
+// program using the library then finds it, and load it. (Not run as a test:
+// it downloads about 113 MB the first time.)
+func ExampleInstall() {
+	path, err := encoder.Install(context.Background(), "", encoder.InstallLog(os.Stderr))
+	if err != nil {
+		log.Fatal(err) // a download, checksum or file system error
+	}
+	fmt.Println("installed", path)
+	info, err := encoder.LoadRuntime()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("ONNX Runtime", info.Version, "found in", info.Source)
 }

@@ -20,6 +20,10 @@ import (
 // data during the call only (it is neither modified nor retained). Invalid
 // inputs give an *[InputError] before anything runs.
 //
+// Float16 graph inputs and outputs are float32 tensors here: input data is
+// rounded to the nearest float16 (ties to even), and float16 outputs are
+// widened to float32 exactly, keeping the graph's output names.
+//
 // Cancelling ctx stops a run in progress: Run asks ONNX Runtime to terminate,
 // waits for it to return, frees everything, and returns an error wrapping
 // ctx.Err(). ONNX Runtime checks for termination between operators, so a
@@ -37,7 +41,7 @@ func (s *Session) Run(ctx context.Context, inputs []Tensor) (_ []Tensor, err err
 	if err != nil {
 		return nil, err
 	}
-	in, err := toValues(ordered)
+	in, err := toValues(ordered, s.inputs)
 	defer func() { err = errors.Join(err, destroyAll(in)) }()
 	if err != nil {
 		return nil, err
@@ -81,7 +85,7 @@ func (s *Session) arrange(inputs []Tensor) ([]Tensor, error) {
 
 // fits checks a tensor's type, rank and fixed dimensions against the graph.
 func fits(t Tensor, info TensorInfo) error {
-	if t.Type != info.Type {
+	if t.Type != info.Type && !(t.Type == Float32 && info.Type == Float16) {
 		return &InputError{Name: t.Name, Reason: fmt.Sprintf("type %s, the graph wants %s", t.Type, info.Type)}
 	}
 	if len(t.Shape) != len(info.Shape) {
@@ -95,19 +99,23 @@ func fits(t Tensor, info TensorInfo) error {
 	return nil
 }
 
-// toValues wraps the tensors' Go memory as ONNX Runtime values (no copy).
-// On error the values made so far are in the result, for the caller to free.
-func toValues(ts []Tensor) ([]ort.Value, error) {
+// toValues wraps the tensors' Go memory as ONNX Runtime values (no copy),
+// except for float16 graph inputs, whose float32 data is narrowed into a
+// new buffer. infos are the graph's inputs, in the order of ts. On error
+// the values made so far are in the result, for the caller to free.
+func toValues(ts []Tensor, infos []TensorInfo) ([]ort.Value, error) {
 	vals := make([]ort.Value, 0, len(ts))
-	for _, t := range ts {
+	for i, t := range ts {
 		var v ort.Value
 		var err error
-		switch t.Type {
-		case Int64:
+		switch {
+		case infos[i].Type == Float16:
+			v, err = newHalfValue(t.Shape, t.Float32)
+		case t.Type == Int64:
 			v, err = newValue(t.Shape, t.Int64)
-		case Bool:
+		case t.Type == Bool:
 			v, err = newValue(t.Shape, t.Bool)
-		case Float32:
+		case t.Type == Float32:
 			v, err = newValue(t.Shape, t.Float32)
 		}
 		if err != nil {
@@ -123,6 +131,14 @@ func newValue[T int64 | bool | float32](shape []int64, data []T) (ort.Value, err
 		data = []T{} // zero-element tensor
 	}
 	return ort.NewTensor(ort.NewShape(slices.Clone(shape)...), data)
+}
+
+// newHalfValue makes a float16 tensor holding data narrowed to float16.
+func newHalfValue(shape []int64, data []float32) (ort.Value, error) {
+	if len(data) == 0 {
+		return nil, errors.New("a zero-element float16 input is not supported")
+	}
+	return ort.NewCustomDataTensor(ort.NewShape(slices.Clone(shape)...), narrowHalf(data), ort.TensorElementDataTypeFloat16)
 }
 
 // runORT runs the session, terminating the run when ctx is cancelled. It

@@ -75,7 +75,7 @@ func TestInitializeOldVersion(t *testing.T) {
 		if ve.Version != "1.16.3" || ve.Path != lib || ve.APILevel != APILevel {
 			t.Errorf("VersionError = %+v", ve)
 		}
-		for _, want := range []string{"1.16.3", "API level 24", MinRuntimeVersion, "scripts/setup-ort.sh", LibraryPathEnv, lib} {
+		for _, want := range []string{"1.16.3", "API level 24", MinRuntimeVersion, "gliner setup", LibraryPathEnv, lib} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error text lacks %q: %s", want, err)
 			}

@@ -67,11 +67,28 @@ func open(cfg *config, path string, data []byte) (*Session, error) {
 	for i, in := range ins {
 		s.inIndex[in.Name] = i
 	}
-	s.sess, s.providers, err = createSession(cfg, path, data, names(ins), names(outs))
+	half := float16Outputs(outs)
+	if half != nil {
+		if data, err = modelBytes(path, data); err != nil {
+			return nil, &ModelError{Path: path, Err: err}
+		}
+		data = withCastOutputs(data, halfNames(outs, half))
+	}
+	s.sess, s.providers, err = createSession(cfg, path, data, names(ins), runOutputNames(outs, half))
 	if err != nil {
 		return nil, &ModelError{Path: path, Err: err}
 	}
 	return s, nil
+}
+
+// modelBytes returns data, or the file's contents when data is nil. Graphs
+// with float16 outputs are loaded from memory (see castout.go): the whole
+// file is read once, and released once the session is created.
+func modelBytes(path string, data []byte) ([]byte, error) {
+	if data != nil {
+		return data, nil
+	}
+	return os.ReadFile(path)
 }
 
 // graphInfo reads the graph's inputs and outputs from the model's protobuf

@@ -11,7 +11,8 @@ import (
 type ElementType int
 
 // Element types. Only [Float32], [Int64] and [Bool] tensors can be passed to
-// or returned by [Session.Run]; the others appear in [Session.Inputs] and
+// or returned by [Session.Run] (a [Float16] graph input or output is given
+// and returned as [Float32]); the others appear in [Session.Inputs] and
 // [Session.Outputs] of arbitrary graphs.
 const (
 	Undefined  ElementType = 0 // not a tensor, or unknown

@@ -20,8 +20,8 @@ import (
 )
 
 // Files of a bi-encoder model folder (GLiNER's labels_encoder set in
-// gliner_config.json, spec §6). scripts/export_biencoder.py writes such a
-// folder from a checkpoint of the reference Python package.
+// gliner_config.json, docs/reference.md §6). scripts/export_biencoder.py
+// writes such a folder from a checkpoint of the reference Python package.
 //
 // Layout:
 //
@@ -33,7 +33,8 @@ import (
 //	                        folder carries it to work offline
 //	labels_encoder.onnx     the label graph
 //	text_encoder.onnx       the text graph
-//	model.onnx              optional: the reference's own one-graph export (spec §4.4)
+//	model.onnx              optional: the reference's own one-graph export
+//	                        (docs/reference.md §4.4)
 //
 // The two graphs may also sit in an onnx/ subfolder. A folder with only a
 // one-graph model.onnx (or opened with [WithONNXFile]) runs that graph,
@@ -44,10 +45,10 @@ import (
 // [C, L]: each label tokenized alone as plain text with the label
 // tokenizer's special tokens, e.g. "[CLS] label [SEP]") and returns one
 // float32 row of D values per label. The text graph takes the text inputs of
-// a span model without any prompt (spec §4.2, §6: input_ids, attention_mask
-// and words_mask int64 [B, T], words numbered from 1 on the first word;
-// text_lengths int64 [B, 1]; span_idx int64 [B, W·K, 2]; span_mask bool
-// [B, W·K]). Two shapes exist, told apart by the graphs' inputs and outputs:
+// a span model without any prompt (docs/reference.md §4.2, §6: input_ids,
+// attention_mask and words_mask int64 [B, T], words numbered from 1 on the
+// first word; text_lengths int64 [B, 1]; span_idx int64 [B, W·K, 2];
+// span_mask bool [B, W·K]). Two shapes exist, told apart by the graphs' inputs and outputs:
 //
 //   - Matched (span models without post-fusion layers). The label graph
 //     returns label_vectors [C, D]: the label encoder's last hidden state,
@@ -63,7 +64,8 @@ import (
 //     logits [B, W, K, C]. Label embeddings are cached the same way; the text
 //     graph's cost grows with C.
 //
-// The probabilities are sigmoid(logits) decoded as for span models (spec §5).
+// The probabilities are sigmoid(logits) decoded as for span models
+// (docs/reference.md §5).
 const (
 	LabelsGraphFile    = "labels_encoder.onnx"
 	TextGraphFile      = "text_encoder.onnx"
@@ -95,8 +97,11 @@ func (b biMode) String() string {
 	return [...]string{"matched", "fused", "one-graph"}[b]
 }
 
-// biEncoder holds what a bi-encoder model needs beyond a uni-encoder one.
+// biEncoder is the bi-encoder GLiNER family: a label graph embeds the
+// labels (cached across calls), a text graph encodes the texts without a
+// prompt.
 type biEncoder struct {
+	m      *Model // the text side: tokenizer, splitter, tensors, decoders
 	mode   biMode
 	text   *encoder.Session // the text graph, or the one graph
 	labels *encoder.Session // the label graph; nil in biOneGraph mode
@@ -108,6 +113,15 @@ type biEncoder struct {
 	// labelRuns counts runs of the label graph (tests check that a warm
 	// cache needs none).
 	labelRuns atomic.Int64
+}
+
+var _ family = (*biEncoder)(nil)
+
+func (b *biEncoder) name() string     { return "bi-encoder" }
+func (b *biEncoder) schema() []string { return nil }
+
+func (b *biEncoder) checkLabels(labels []string) ([]string, error) {
+	return checkPromptLabels(b.m.cfg, labels)
 }
 
 func (b *biEncoder) close() error {
@@ -122,25 +136,23 @@ func (b *biEncoder) close() error {
 }
 
 // openBi loads a bi-encoder model folder (see [LabelsGraphFile]).
-func (m *Model) openBi(c openConfig) (err error) {
-	if m.kind == KindBiToken {
-		return &ConfigError{Path: filepath.Join(m.dir, "gliner_config.json"), Field: "span_mode",
+func openBi(m *Model, c openConfig) (_ family, err error) {
+	if m.cfg.tokenLevel() {
+		return nil, &ConfigError{Path: filepath.Join(m.dir, "gliner_config.json"), Field: "span_mode",
 			Err: fmt.Errorf("%w: token-level bi-encoder models are not supported yet", ErrUnsupported)}
 	}
-	tok, err := tokenize.Load(m.dir)
-	if err != nil {
-		return &ModelError{Dir: m.dir, File: "tokenizer", Err: err}
+	if err := m.loadTokenizer(); err != nil {
+		return nil, err
 	}
-	m.tok, m.padID, m.maxTokens = tok, int64(tok.PadID()), modelMaxLength(m.dir)
 	ldir := filepath.Join(m.dir, LabelsTokenizerDir)
 	if st, err := os.Stat(ldir); err != nil || !st.IsDir() {
-		return &ModelError{Dir: m.dir, File: LabelsTokenizerDir, Err: fmt.Errorf("%w: the label encoder's tokenizer (of %q) must be in the folder %s/ (scripts/export_biencoder.py writes it)", ErrMissingFile, m.cfg.LabelsEncoder, LabelsTokenizerDir)}
+		return nil, &ModelError{Dir: m.dir, File: LabelsTokenizerDir, Err: fmt.Errorf("%w: the label encoder's tokenizer (of %q) must be in the folder %s/ (scripts/export_biencoder.py writes it)", ErrMissingFile, m.cfg.LabelsEncoder, LabelsTokenizerDir)}
 	}
 	ltok, err := tokenize.Load(ldir)
 	if err != nil {
-		return &ModelError{Dir: m.dir, File: LabelsTokenizerDir, Err: err}
+		return nil, &ModelError{Dir: m.dir, File: LabelsTokenizerDir, Err: err}
 	}
-	b := &biEncoder{ltok: ltok, lpad: int64(ltok.PadID()), lmax: modelMaxLength(ldir)}
+	b := &biEncoder{m: m, ltok: ltok, lpad: int64(ltok.PadID()), lmax: modelMaxLength(ldir)}
 	defer func() {
 		if err != nil {
 			b.close()
@@ -148,43 +160,52 @@ func (m *Model) openBi(c openConfig) (err error) {
 	}()
 	textPath, labelsPath, err := findBiGraphs(m.dir, c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if labelsPath == "" {
 		b.mode = biOneGraph
-		if b.text, err = openGraph(m.dir, textPath, biContract(biOneGraph, false), c); err != nil {
-			return err
-		}
+		b.text, err = openGraph(m.dir, textPath, biContract(biOneGraph, false), c)
 	} else {
-		if b.text, err = openGraph(m.dir, textPath, nil, c); err != nil {
-			return err
-		}
-		if slices.ContainsFunc(b.text.Inputs(), func(t encoder.TensorInfo) bool { return t.Name == labelEmbedsName }) {
-			b.mode = biFused
-		}
-		if err = checkGraph(m.dir, textPath, b.text, biContract(b.mode, false)); err != nil {
-			return err
-		}
-		if b.labels, err = openGraph(m.dir, labelsPath, biContract(b.mode, true), c); err != nil {
-			return err
-		}
-		b.dim = m.cfg.HiddenSize
-		if sh := b.labels.Outputs()[0].Shape; len(sh) == 2 && sh[1] > 0 {
-			b.dim = int(sh[1])
-		}
-		id, err := biIdentity(b.mode, labelsPath, ldir)
-		if err != nil {
-			return &ModelError{Dir: m.dir, Err: err}
-		}
-		b.cache = newLabelCache(c.bi.size(), b.dim, id, c.bi.cacheDir)
-		if err := b.cache.load(); err != nil {
-			m.logger.Warn("gliner: ignoring the label cache file; it will be rebuilt", "error", err)
-		}
+		err = b.openTwoGraphs(textPath, labelsPath, c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err = b.probe(); err != nil {
+		return nil, err
 	}
 	m.bi = b
-	if err = m.probeBi(); err != nil {
-		m.bi = nil
+	return b, nil
+}
+
+// openTwoGraphs opens the text and label graphs of a matched or fused
+// folder and its label cache.
+func (b *biEncoder) openTwoGraphs(textPath, labelsPath string, c openConfig) (err error) {
+	m := b.m
+	if b.text, err = openGraph(m.dir, textPath, nil, c); err != nil {
 		return err
+	}
+	if slices.ContainsFunc(b.text.Inputs(), func(t encoder.TensorInfo) bool { return t.Name == labelEmbedsName }) {
+		b.mode = biFused
+	}
+	if err = checkGraph(m.dir, textPath, b.text, biContract(b.mode, false)); err != nil {
+		return err
+	}
+	if b.labels, err = openGraph(m.dir, labelsPath, biContract(b.mode, true), c); err != nil {
+		return err
+	}
+	b.dim = m.cfg.HiddenSize
+	if sh := b.labels.Outputs()[0].Shape; len(sh) == 2 && sh[1] > 0 {
+		b.dim = int(sh[1])
+	}
+	ldir := filepath.Join(m.dir, LabelsTokenizerDir)
+	id, err := biIdentity(b.mode, labelsPath, ldir)
+	if err != nil {
+		return &ModelError{Dir: m.dir, Err: err}
+	}
+	b.cache = newLabelCache(c.bi.size(), b.dim, id, c.bi.cacheDir)
+	if err := b.cache.load(); err != nil {
+		m.logger.Warn("gliner: ignoring the label cache file; it will be rebuilt", "error", err)
 	}
 	return nil
 }
@@ -253,7 +274,7 @@ func biContract(mode biMode, labels bool) *encoder.Contract {
 		return &encoder.Contract{Inputs: []encoder.TensorSpec{i64(labelIDsName), i64(labelMaskName)},
 			Outputs: []encoder.TensorSpec{f32(out, 2)}}
 	}
-	c := contractFor(KindSpan)
+	c := textContract(true)
 	switch mode {
 	case biMatched:
 		c.Outputs = []encoder.TensorSpec{f32(spanRepsName, 4)}
@@ -302,11 +323,11 @@ func biIdentity(mode biMode, labelsPath, ldir string) ([32]byte, error) {
 	return id, nil
 }
 
-// probeBi runs the text graph once on "a b c" to check max_width and the
+// probe runs the text graph once on "a b c" to check max_width and the
 // embedding width against the label graph (without running the label graph,
 // so that a warm cache means no label-encoder call at all).
-func (m *Model) probeBi() error {
-	b := m.bi
+func (b *biEncoder) probe() error {
+	m := b.m
 	et := m.encodeText("a b c", nil)
 	in := m.inputTensors([]encodedText{et})
 	K := int64(m.cfg.MaxWidth)
@@ -331,271 +352,114 @@ func (m *Model) probeBi() error {
 	return nil
 }
 
-// labelIDTensors tokenizes labels for the one-graph mode, padded to the
-// longest (the reference's padding="longest").
-func (b *biEncoder) labelIDTensors(labels []string) []encoder.Tensor {
-	seqs := make([][]int, len(labels))
-	L := 0
-	for i, l := range labels {
-		seqs[i] = b.labelIDs(l)
-		L = max(L, len(seqs[i]))
-	}
-	ids := make([]int64, len(labels)*L)
-	mask := make([]int64, len(labels)*L)
-	for i, s := range seqs {
-		for t := range L {
-			ids[i*L+t] = b.lpad
-			if t < len(s) {
-				ids[i*L+t], mask[i*L+t] = int64(s[t]), 1
-			}
-		}
-	}
-	shape := []int64{int64(len(labels)), int64(L)}
-	return []encoder.Tensor{encoder.Int64Tensor(labelIDsName, shape, ids), encoder.Int64Tensor(labelMaskName, shape, mask)}
+// biCall is one call of a bi-encoder model: the label rows of its labels
+// and the extra inputs of its text graph.
+type biCall struct {
+	*biEncoder
+	vecs  []float32        // [C·dim] label rows; nil in one-graph mode
+	extra []encoder.Tensor // labels_embeddings (fused) or label ids (one graph)
 }
 
-// labelIDs tokenizes one label as plain text with special tokens, truncated
-// to the tokenizer's limit keeping the final special token (truncation=True).
-func (b *biEncoder) labelIDs(label string) []int {
-	ids := b.ltok.Encode(label, true).IDs
-	if b.lmax > 0 && len(ids) > b.lmax {
-		ids = append(ids[:b.lmax-1:b.lmax-1], ids[len(ids)-1])
-	}
-	return ids
-}
-
-// encodeLabels runs the label graph on labels and returns their rows
-// ([len(labels)·dim] values). Labels of equal token length go together, so
-// that no label is ever padded: a label's embedding does not depend on the
-// other labels of the call, and cached and fresh embeddings are equal.
-func (b *biEncoder) encodeLabels(ctx context.Context, labels []string) ([]float32, error) {
-	out := make([]float32, len(labels)*b.dim)
-	byLen := map[int][]int{}
-	seqs := make([][]int, len(labels))
-	for i, l := range labels {
-		seqs[i] = b.labelIDs(l)
-		byLen[len(seqs[i])] = append(byLen[len(seqs[i])], i)
-	}
-	lens := make([]int, 0, len(byLen))
-	for L := range byLen {
-		lens = append(lens, L)
-	}
-	sort.Ints(lens)
-	for _, L := range lens {
-		group := byLen[L]
-		for lo := 0; lo < len(group); lo += labelBatch {
-			part := group[lo:min(lo+labelBatch, len(group))]
-			ids := make([]int64, 0, len(part)*L)
-			for _, i := range part {
-				for _, id := range seqs[i] {
-					ids = append(ids, int64(id))
-				}
-			}
-			mask := make([]int64, len(ids))
-			for t := range mask {
-				mask[t] = 1
-			}
-			shape := []int64{int64(len(part)), int64(L)}
-			b.labelRuns.Add(1)
-			outs, err := b.labels.Run(ctx, []encoder.Tensor{
-				encoder.Int64Tensor(labelIDsName, shape, ids), encoder.Int64Tensor(labelMaskName, shape, mask)})
-			if err != nil {
-				return nil, err
-			}
-			o := outs[0]
-			if !equalShape(o.Shape, int64(len(part)), int64(b.dim)) {
-				return nil, fmt.Errorf("%w: the label graph gives %s %v for %d labels, want [%d %d]", ErrMismatch, o.Name, o.Shape, len(part), len(part), b.dim)
-			}
-			for j, i := range part {
-				copy(out[i*b.dim:(i+1)*b.dim], o.Float32[j*b.dim:(j+1)*b.dim])
-			}
-		}
-	}
-	return out, nil
-}
-
-// labelVectors returns the rows of labels, from the cache where possible;
-// new rows are computed, cached and, with a disk cache, saved.
-func (m *Model) labelVectors(ctx context.Context, labels []string) ([]float32, error) {
-	b := m.bi
-	dim := b.dim
-	out := make([]float32, len(labels)*dim)
-	var miss []int
-	var missLabels []string
-	for i, l := range labels {
-		if v := b.cache.get(l); v != nil {
-			copy(out[i*dim:], v)
-			continue
-		}
-		miss = append(miss, i)
-		missLabels = append(missLabels, l)
-	}
-	if len(miss) == 0 {
-		return out, nil
-	}
-	fresh, err := b.encodeLabels(ctx, missLabels)
-	if err != nil {
-		return nil, err
-	}
-	for j, i := range miss {
-		v := fresh[j*dim : (j+1)*dim : (j+1)*dim]
-		copy(out[i*dim:], v)
-		b.cache.put(labels[i], v)
-	}
-	if err := b.cache.save(); err != nil {
-		m.logger.Warn("gliner: could not save the label cache", "error", err)
-	}
-	return out, nil
-}
-
-// LabelSet is a list of labels with their embeddings, computed once by a
-// bi-encoder model with [Model.PrecomputeLabels] and passed to any number of
-// extractions with [WithLabelSet]. It is immutable and safe for concurrent
-// use.
-type LabelSet struct {
-	bi     *biEncoder
-	labels []string
-	vecs   []float32 // [len(labels)·dim]; nil for one-graph folders
-}
-
-// Labels returns the set's labels (de-duplicated, in first-occurrence order).
-func (s *LabelSet) Labels() []string { return slices.Clone(s.labels) }
-
-// Len returns the number of labels.
-func (s *LabelSet) Len() int { return len(s.labels) }
-
-// PrecomputeLabels runs a bi-encoder model's label encoder on labels (or
-// takes them from its label cache) and returns them as a LabelSet for
-// [WithLabelSet]. Labels are de-duplicated and checked as in Extract. It
-// returns an error wrapping [ErrUnsupported] for models that are not
-// bi-encoders.
-func (m *Model) PrecomputeLabels(ctx context.Context, labels []string) (*LabelSet, error) {
-	if m.closed.Load() {
-		return nil, ErrClosed
-	}
-	if m.bi == nil {
-		return nil, fmt.Errorf("%w: %s models have no label encoder to precompute", ErrUnsupported, m.kind)
-	}
-	labels, err := m.checkLabels(labels)
-	if err != nil {
-		return nil, err
-	}
-	s := &LabelSet{bi: m.bi, labels: labels}
-	if m.bi.mode != biOneGraph && len(labels) > 0 {
-		if s.vecs, err = m.labelVectors(ctx, labels); err != nil {
-			return nil, err
-		}
-	}
-	return s, nil
-}
-
-// WithLabelSet extracts with the labels and embeddings of a LabelSet made by
-// the same model: the label encoder does not run. The labels argument of
-// Extract may then be nil; if given, it must equal the set's labels (after
-// de-duplication), else the call fails with [ErrLabel]. For models that are
-// not bi-encoders only the set's labels are used.
-func WithLabelSet(s *LabelSet) ExtractOption { return func(c *extractConfig) { c.labelSet = s } }
-
-// batchRunner is the function ExtractBatch calls per batch of texts.
-type batchRunner func(ctx context.Context, texts []string, idx []int, labels, prompt []string, opts span.Options, out [][]Entity) error
-
-// biRunner resolves the label embeddings of one ExtractBatch call (from the
-// call's LabelSet, the cache or the label graph) and returns the function
-// that runs its batches.
-func (m *Model) biRunner(ctx context.Context, labels []string, ec extractConfig) (batchRunner, error) {
-	b := m.bi
-	var vecs []float32
-	switch ls := ec.labelSet; {
+// start resolves the label rows of one call (from the call's LabelSet, the
+// cache or the label graph).
+func (b *biEncoder) start(ctx context.Context, c *call) (runner, []item, error) {
+	bc := &biCall{biEncoder: b}
+	switch ls := c.ec.labelSet; {
 	case ls != nil && ls.bi != b:
-		return nil, fmt.Errorf("%w: the label set was computed by another model", ErrMismatch)
-	case ls != nil && !slices.Equal(ls.labels, labels):
-		return nil, fmt.Errorf("%w: the labels differ from the label set's", ErrLabel)
+		return nil, nil, fmt.Errorf("%w: the label set was computed by another model", ErrMismatch)
+	case ls != nil && !slices.Equal(ls.labels, c.labels):
+		return nil, nil, fmt.Errorf("%w: the labels differ from the label set's", ErrLabel)
 	case ls != nil:
-		vecs = ls.vecs
+		bc.vecs = ls.vecs
 	case b.mode != biOneGraph:
 		var err error
-		if vecs, err = m.labelVectors(ctx, labels); err != nil {
-			return nil, err
+		if bc.vecs, err = b.labelVectors(ctx, c.labels); err != nil {
+			return nil, nil, err
 		}
 	}
-	var extra []encoder.Tensor
 	switch b.mode {
 	case biFused:
-		extra = []encoder.Tensor{encoder.Float32Tensor(labelEmbedsName, []int64{int64(len(labels)), int64(b.dim)}, vecs)}
+		bc.extra = []encoder.Tensor{encoder.Float32Tensor(labelEmbedsName, []int64{int64(len(c.labels)), int64(b.dim)}, bc.vecs)}
 	case biOneGraph:
-		extra = b.labelIDTensors(labels)
+		bc.extra = b.labelIDTensors(c.labels)
 	}
-	return func(ctx context.Context, texts []string, idx []int, labels, _ []string, opts span.Options, out [][]Entity) error {
-		return m.runBiBatch(ctx, texts, idx, labels, vecs, extra, opts, out)
-	}, nil
+	return bc, wholeTexts(c), nil
 }
 
-// runBiBatch encodes texts[idx...], runs the text graph as one batch and
-// decodes the entities into out.
-func (m *Model) runBiBatch(ctx context.Context, texts []string, idx []int, labels []string, vecs []float32, extra []encoder.Tensor, opts span.Options, out [][]Entity) error {
-	encs, lengths, err := m.encodeBatch(texts, idx, nil)
+// runBatch encodes the batch's texts, runs the text graph once and decodes
+// the entities.
+func (bc *biCall) runBatch(ctx context.Context, b batch) error {
+	m := bc.m
+	encs, err := m.encodeItems(b, nil)
 	if err != nil {
 		return err
 	}
-	b := m.bi
-	in := append(m.inputTensors(encs), extra...)
-	outs, err := b.text.Run(ctx, in)
+	outs, err := bc.text.Run(ctx, append(m.inputTensors(encs), bc.extra...))
 	if err != nil {
 		return err
 	}
-	res := outs[0]
-	B, W, K, C := len(idx), span.MaxLen(lengths), m.cfg.MaxWidth, len(labels)
-	if b.mode == biMatched {
-		D := b.dim
-		if !equalShape(res.Shape, int64(B), int64(W), int64(K), int64(D)) {
-			return fmt.Errorf("%w: %s shape %v, want [%d %d %d %d]", ErrMismatch, res.Name, res.Shape, B, W, K, D)
-		}
-		// Match each text's own span rows (not the batch padding) against
-		// the labels, texts in parallel: MatchLogits is single-threaded.
-		match := func(j int) {
-			d := m.decoders.Get().(*span.Decoder)
-			defer m.decoders.Put(d)
-			reps := res.Float32[j*W*K*D:][:lengths[j]*K*D]
-			spans := d.DecodeMatched(nil, reps, vecs, D, lengths[j], K, opts)
-			out[idx[j]] = toEntities(texts[idx[j]], encs[j], spans, labels)
-		}
-		workers := min(runtime.GOMAXPROCS(0), len(idx))
-		if workers < 2 {
-			for j := range idx {
-				match(j)
-			}
-			return nil
-		}
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for j := int(next.Add(1) - 1); j < len(idx); j = int(next.Add(1) - 1) {
-					match(j)
-				}
-			}()
-		}
-		wg.Wait()
-		return nil
+	if bc.mode == biMatched {
+		return bc.decodeMatched(outs[0], b, encs)
 	}
-	d := m.decoders.Get().(*span.Decoder)
-	defer m.decoders.Put(d)
-	if !equalShape(res.Shape, int64(B), int64(W), int64(K), int64(C)) {
-		return fmt.Errorf("%w: logits shape %v, want [%d %d %d %d]", ErrMismatch, res.Shape, B, W, K, C)
+	return bc.decodeLogits(outs[0], b, encs)
+}
+
+// decodeMatched matches each text's own span rows (not the batch padding)
+// against the label rows and decodes them, texts in parallel: MatchLogits
+// is single-threaded.
+func (bc *biCall) decodeMatched(res encoder.Tensor, b batch, encs []encodedText) error {
+	lengths := wordCounts(encs)
+	B, W, K, D := len(b.items), span.MaxLen(lengths), bc.m.cfg.MaxWidth, bc.dim
+	if !equalShape(res.Shape, int64(B), int64(W), int64(K), int64(D)) {
+		return fmt.Errorf("%w: %s shape %v, want [%d %d %d %d]", ErrMismatch, res.Name, res.Shape, B, W, K, D)
 	}
-	spans := d.DecodeSpansBatch(nil, res.Float32, lengths, K, C, opts)
-	for j, i := range idx {
-		out[i] = toEntities(texts[i], encs[j], spans[j], labels)
-	}
+	parallel(len(b.items), func(j int) {
+		d := bc.m.decoders.Get().(*span.Decoder)
+		defer bc.m.decoders.Put(d)
+		reps := res.Float32[j*W*K*D:][:lengths[j]*K*D]
+		spans := d.DecodeMatched(nil, reps, bc.vecs, D, lengths[j], K, b.opts)
+		i := b.items[j].text
+		b.out[i] = toEntities(b.texts[i], encs[j], spans, b.labels)
+	})
 	return nil
 }
 
-// biLabelRuns returns how many times the label graph ran (0 for other models).
-func (m *Model) biLabelRuns() int64 {
-	if m.bi == nil {
-		return 0
+// parallel calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines.
+func parallel(n int, f func(j int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers < 2 {
+		for j := range n {
+			f(j)
+		}
+		return
 	}
-	return m.bi.labelRuns.Load()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := int(next.Add(1) - 1); j < n; j = int(next.Add(1) - 1) {
+				f(j)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// decodeLogits decodes the span logits of the fused and one-graph text
+// graphs.
+func (bc *biCall) decodeLogits(res encoder.Tensor, b batch, encs []encodedText) error {
+	lengths := wordCounts(encs)
+	B, W, K, C := len(b.items), span.MaxLen(lengths), bc.m.cfg.MaxWidth, len(b.labels)
+	if !equalShape(res.Shape, int64(B), int64(W), int64(K), int64(C)) {
+		return fmt.Errorf("%w: logits shape %v, want [%d %d %d %d]", ErrMismatch, res.Shape, B, W, K, C)
+	}
+	d := bc.m.decoders.Get().(*span.Decoder)
+	defer bc.m.decoders.Put(d)
+	spans := d.DecodeSpansBatch(nil, res.Float32, lengths, K, C, b.opts)
+	for j, it := range b.items {
+		b.out[it.text] = toEntities(b.texts[it.text], encs[j], spans[j], b.labels)
+	}
+	return nil
 }

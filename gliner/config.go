@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/gliner-go/gliner/tokenize"
 )
 
 // Config holds the fields of a model folder's gliner_config.json that
@@ -38,8 +40,8 @@ type Config struct {
 	EmbedEntToken bool `json:"embed_ent_token"`
 	// VocabSize is the encoder's resized vocabulary size.
 	VocabSize int `json:"vocab_size"`
-	// WordsSplitterType selects the word splitter; only "whitespace" (the
-	// reference regex) is supported.
+	// WordsSplitterType selects the word splitter (see tokenize.Splitter);
+	// only "whitespace" (the reference regex) is supported.
 	WordsSplitterType string `json:"words_splitter_type"`
 	// NumRNNLayers is the number of BiLSTM layers (inside the graph).
 	NumRNNLayers int `json:"num_rnn_layers"`
@@ -132,7 +134,7 @@ func ParseConfig(r io.Reader) (Config, error) {
 // GLiNER._get_gliner_class does.
 func (c *Config) Kind() Kind {
 	bi := c.LabelsEncoder != ""
-	token := c.SpanMode == "token_level"
+	token := c.tokenLevel()
 	switch {
 	case bi && token:
 		return KindBiToken
@@ -143,6 +145,9 @@ func (c *Config) Kind() Kind {
 	}
 	return KindSpan
 }
+
+// tokenLevel reports whether the model scores tokens, not span candidates.
+func (c *Config) tokenLevel() bool { return c.SpanMode == "token_level" }
 
 func (c *Config) validate() error {
 	bad := func(field, format string, args ...any) error {
@@ -158,8 +163,6 @@ func (c *Config) validate() error {
 		return unsupported("labels_decoder", "generative-label (decoder) models are not supported")
 	case c.PrecomputedPromptsMode:
 		return unsupported("precomputed_prompts_mode", "compressed-prompt models are not supported")
-	case c.WordsSplitterType != "whitespace":
-		return unsupported("words_splitter_type", "word splitter %q is not supported (only \"whitespace\")", c.WordsSplitterType)
 	case c.SubtokenPooling != "first":
 		return unsupported("subtoken_pooling", "sub-token pooling %q is not supported (only \"first\")", c.SubtokenPooling)
 	case c.MaxWidth < 1:
@@ -169,5 +172,16 @@ func (c *Config) validate() error {
 	case c.EntToken == "" || c.SepToken == "":
 		return bad("ent_token", "prompt tokens must not be empty")
 	}
-	return nil
+	_, err := splitterOf(*c)
+	return err
+}
+
+// splitterOf returns the word splitter a config names, or the *ConfigError
+// of an unsupported one.
+func splitterOf(cfg Config) (tokenize.SplitFunc, error) {
+	split, err := tokenize.Splitter(cfg.WordsSplitterType)
+	if err != nil {
+		return nil, &ConfigError{Field: "words_splitter_type", Err: fmt.Errorf("%w: %w", ErrUnsupported, err)}
+	}
+	return split, nil
 }

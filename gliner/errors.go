@@ -3,6 +3,7 @@ package gliner
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors. Errors returned by this package wrap one of them; test
@@ -36,14 +37,14 @@ type ConfigError struct {
 
 // Error implements error.
 func (e *ConfigError) Error() string {
-	msg := e.Err.Error()
+	msg := unprefixed(e.Err)
 	if e.Field != "" {
 		msg = fmt.Sprintf("%s (field %s)", msg, e.Field)
 	}
 	if e.Path != "" {
 		msg = fmt.Sprintf("%s: %s", e.Path, msg)
 	}
-	return msg
+	return "gliner: " + msg
 }
 
 // Unwrap returns the underlying error.
@@ -60,9 +61,15 @@ type ModelError struct {
 // Error implements error.
 func (e *ModelError) Error() string {
 	if e.File != "" {
-		return fmt.Sprintf("gliner: model %s: %s: %v", e.Dir, e.File, e.Err)
+		return fmt.Sprintf("gliner: model %s: %s: %s", e.Dir, e.File, unprefixed(e.Err))
 	}
-	return fmt.Sprintf("gliner: model %s: %v", e.Dir, e.Err)
+	return fmt.Sprintf("gliner: model %s: %s", e.Dir, unprefixed(e.Err))
+}
+
+// unprefixed is err's message without this package's "gliner: " prefix, so
+// that a wrapping error names the package once.
+func unprefixed(err error) string {
+	return strings.TrimPrefix(err.Error(), "gliner: ")
 }
 
 // Unwrap returns the underlying error.

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -22,20 +21,28 @@ type Model struct {
 	dir       string
 	cfg       Config
 	kind      Kind
-	tok       tokenize.Tokenizer
-	padID     int64
-	maxTokens int // sub-token limit (0 = none)
-	sess      *encoder.Session
-	layout    span.TokenLayout
 	logger    *slog.Logger
 	batchSize int
 	longTexts LongTextPolicy
+	fam       family // what runs the model's batches (family.go)
 
-	bi       *biEncoder // set for bi-encoder models
-	bio      *bioModel  // set for fixed-schema token classifiers
-	decoders sync.Pool  // *span.Decoder
-	closed   atomic.Bool
-	closeMu  sync.Mutex
+	// The text side of GLiNER families (prepare.go, run.go) and the graph
+	// of the one-graph families (uni-encoder and BIO), owned by the Model.
+	tok       tokenize.Tokenizer
+	split     tokenize.SplitFunc
+	padID     int64
+	maxTokens int // sub-token limit (0 = none)
+	sess      *encoder.Session
+	layout    span.TokenLayout // of token-level models, found by probe (uni.go)
+	decoders  sync.Pool        // *span.Decoder
+
+	// Typed views of fam for the family-specific API (PrecomputeLabels)
+	// and the package's tests; at most one is set.
+	bi  *biEncoder
+	bio *bioModel
+
+	closed  atomic.Bool
+	closeMu sync.Mutex
 }
 
 // Config returns the model's configuration.
@@ -46,12 +53,7 @@ func (m *Model) Kind() Kind { return m.kind }
 
 // Labels returns the fixed label set of a fixed-schema (BIO) model, or nil for
 // zero-shot models, which take any labels.
-func (m *Model) Labels() []string {
-	if m.bio != nil {
-		return m.bio.labels()
-	}
-	return nil
-}
+func (m *Model) Labels() []string { return m.fam.schema() }
 
 // Open loads a model folder as published: gliner_config.json, a tokenizer
 // (tokenizer.json, or spm.model with added_tokens.json) and the ONNX graph
@@ -69,18 +71,36 @@ func Open(dir string, opts ...Option) (*Model, error) {
 		c.logger = slog.Default()
 	}
 	if c.batchSize < 1 {
-		return nil, fmt.Errorf("gliner: batch size %d: %w", c.batchSize, ErrBadConfig)
+		return nil, fmt.Errorf("%w: batch size %d", ErrBadConfig, c.batchSize)
 	}
-	cfgPath := filepath.Join(dir, "gliner_config.json")
-	f, err := os.Open(cfgPath)
+	m := &Model{dir: dir, logger: c.logger, batchSize: c.batchSize, longTexts: c.longTexts}
+	m.decoders.New = func() any { return new(span.Decoder) }
+	if err := m.readConfig(); err != nil {
+		return nil, err
+	}
+	fam, err := families[m.kind](m, c)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			if _, err := os.Stat(filepath.Join(dir, "config.json")); err == nil {
-				return openBIO(dir, c) // a fixed-schema token classifier
-			}
-			return nil, &ModelError{Dir: dir, File: "gliner_config.json", Err: fmt.Errorf("%w: neither gliner_config.json (GLiNER) nor config.json (token classifier)", ErrMissingFile)}
+		return nil, err
+	}
+	m.fam = fam
+	return m, nil
+}
+
+// readConfig reads gliner_config.json, or finds the config.json of a
+// fixed-schema token classifier, and sets the model's kind; GLiNER models
+// also get their word splitter.
+func (m *Model) readConfig() error {
+	cfgPath := filepath.Join(m.dir, "gliner_config.json")
+	f, err := os.Open(cfgPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(m.dir, bioConfigFile)); err == nil {
+			m.kind = KindBIO // a fixed-schema token classifier
+			return nil
 		}
-		return nil, &ModelError{Dir: dir, File: "gliner_config.json", Err: err}
+		return &ModelError{Dir: m.dir, File: "gliner_config.json", Err: fmt.Errorf("%w: neither gliner_config.json (GLiNER) nor config.json (token classifier)", ErrMissingFile)}
+	}
+	if err != nil {
+		return &ModelError{Dir: m.dir, File: "gliner_config.json", Err: err}
 	}
 	cfg, err := ParseConfig(f)
 	f.Close()
@@ -89,77 +109,21 @@ func Open(dir string, opts ...Option) (*Model, error) {
 		if errors.As(err, &ce) {
 			ce.Path = cfgPath
 		}
-		return nil, err
+		return err
 	}
-	m := &Model{dir: dir, cfg: cfg, kind: cfg.Kind(), logger: c.logger, batchSize: c.batchSize, longTexts: c.longTexts}
-	m.decoders.New = func() any { return new(span.Decoder) }
-	if m.kind == KindBiSpan || m.kind == KindBiToken {
-		if err := m.openBi(c); err != nil {
-			return nil, err
-		}
-		return m, nil
-	}
-	if err := m.loadTokenizer(); err != nil {
-		return nil, err
-	}
-	onnxPath, err := findONNX(dir, c)
-	if err != nil {
-		return nil, err
-	}
-	eopts := append([]encoder.Option{encoder.WithContract(contractFor(m.kind))}, c.encoderOpt...)
-	m.sess, err = encoder.Open(onnxPath, eopts...)
-	if err != nil {
-		return nil, err
-	}
-	if err := m.probe(); err != nil {
-		m.sess.Close()
-		return nil, err
-	}
-	return m, nil
+	m.cfg, m.kind = cfg, cfg.Kind()
+	m.split, err = splitterOf(cfg)
+	return err
 }
 
-// loadTokenizer loads the folder's tokenizer and checks the prompt tokens
-// against the config (spec §2.4: class_token_index is baked into the graph).
+// loadTokenizer loads the folder's text tokenizer and its sub-token limit.
 func (m *Model) loadTokenizer() error {
 	tok, err := tokenize.Load(m.dir)
 	if err != nil {
 		return &ModelError{Dir: m.dir, File: "tokenizer", Err: err}
 	}
-	m.tok = tok
-	m.padID = int64(tok.PadID())
-	ent, ok := tok.TokenID(m.cfg.EntToken)
-	if !ok {
-		return &ModelError{Dir: m.dir, File: "tokenizer", Err: fmt.Errorf("%w: the tokenizer has no token %q (ent_token)", ErrMismatch, m.cfg.EntToken)}
-	}
-	if _, ok := tok.TokenID(m.cfg.SepToken); !ok {
-		return &ModelError{Dir: m.dir, File: "tokenizer", Err: fmt.Errorf("%w: the tokenizer has no token %q (sep_token)", ErrMismatch, m.cfg.SepToken)}
-	}
-	if m.cfg.ClassTokenIndex >= 0 && ent != m.cfg.ClassTokenIndex {
-		return &ModelError{Dir: m.dir, File: "gliner_config.json", Err: fmt.Errorf("%w: class_token_index is %d but the tokenizer's %q is %d", ErrMismatch, m.cfg.ClassTokenIndex, m.cfg.EntToken, ent)}
-	}
-	m.maxTokens = modelMaxLength(m.dir)
+	m.tok, m.padID, m.maxTokens = tok, int64(tok.PadID()), modelMaxLength(m.dir)
 	return nil
-}
-
-// findONNX returns the graph file of the folder for the chosen variant.
-func findONNX(dir string, c openConfig) (string, error) {
-	var cands []string
-	switch {
-	case c.onnxFile != "":
-		cands = []string{c.onnxFile}
-	case c.variant == "" || c.variant == "fp32":
-		cands = []string{"model.onnx", "onnx/model.onnx"}
-	default:
-		name := "model_" + c.variant + ".onnx"
-		cands = []string{name, "onnx/" + name}
-	}
-	for _, rel := range cands {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-	}
-	return "", &ModelError{Dir: dir, File: cands[0], Err: fmt.Errorf("%w: no ONNX graph (looked for %v)", ErrMissingFile, cands)}
 }
 
 // Close releases the model's resources. It is idempotent; calls of Extract
@@ -174,13 +138,7 @@ func (m *Model) Close() error {
 	if m.sess != nil {
 		errs = append(errs, m.sess.Close())
 	}
-	if m.bi != nil {
-		errs = append(errs, m.bi.close())
-	}
-	if m.bio != nil {
-		errs = append(errs, m.bio.close())
-	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, m.fam.close())...)
 }
 
 // Extract finds the entities of the given labels in text, sorted by start.
@@ -196,76 +154,60 @@ func (m *Model) Extract(ctx context.Context, text string, labels []string, opts 
 
 // ExtractBatch is Extract over several texts with the same labels; result i
 // belongs to texts[i]. Texts are sent to the model in batches (see
-// [WithBatchSize]); batching does not change the entities.
+// [WithBatchSize]); batching does not change the entities. Each model call
+// is logged at level Debug as "gliner: model call" with the family's name
+// and the number of texts in the call (for models that cut long texts into
+// windows, each window counts).
 func (m *Model) ExtractBatch(ctx context.Context, texts []string, labels []string, opts ...ExtractOption) ([][]Entity, error) {
 	if m.closed.Load() {
 		return nil, ErrClosed
 	}
-	out := make([][]Entity, len(texts))
-	for i := range out {
-		out[i] = []Entity{}
+	c, err := m.newCall(texts, labels, opts)
+	if err != nil || len(c.labels) == 0 || len(c.valid) == 0 {
+		return c.out, err
 	}
-	ec := newExtractConfig(opts)
-	if ec.labelSet != nil && len(labels) == 0 {
-		labels = ec.labelSet.labels
+	run, items, err := m.fam.start(ctx, c)
+	if err != nil {
+		return nil, err
 	}
-	labels, err := m.checkLabels(labels)
-	if err != nil || len(labels) == 0 {
-		return out, err
-	}
-	dopts := span.Options{Thresholds: thresholds(labels, ec), Nested: ec.nested, MultiLabel: ec.multiLabel}
-	var valid []int // indices of non-blank texts, the reference drops the others
-	for i, t := range texts {
-		if !tokenize.IsBlank(t) {
-			valid = append(valid, i)
-		}
-	}
-	prompt := m.promptWords(labels)
-	run := batchRunner(m.runBatch)
-	switch {
-	case m.bi != nil && len(valid) > 0:
-		// label embeddings: once per call, from the cache or the label graph
-		if run, err = m.biRunner(ctx, labels, ec); err != nil {
-			return nil, err
-		}
-	case m.bio != nil:
-		run = m.runBIOBatch
-	}
-	for lo := 0; lo < len(valid); lo += m.batchSize {
+	for lo := 0; lo < len(items); lo += m.batchSize {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		idx := valid[lo:min(lo+m.batchSize, len(valid))]
-		if err := run(ctx, texts, idx, labels, prompt, dopts, out); err != nil {
+		b := batch{call: c, items: items[lo:min(lo+m.batchSize, len(items))]}
+		m.logger.Debug("gliner: model call", "family", m.fam.name(), "texts", len(b.items))
+		if err := run.runBatch(ctx, b); err != nil {
 			return nil, err
 		}
 	}
-	return out, nil
+	return c.out, nil
 }
 
-// checkLabels removes repeated labels, keeping the first occurrence as the
-// reference does, and rejects empty labels (they would shift the prompt) and
-// labels holding a prompt token (they would add a class).
-func (m *Model) checkLabels(labels []string) ([]string, error) {
-	if m.bio != nil {
-		return m.bio.checkLabels(labels) // fixed schema, no prompt (bio.go)
+// newCall checks the labels of an ExtractBatch call and collects its
+// options and non-blank texts.
+func (m *Model) newCall(texts, labels []string, opts []ExtractOption) (*call, error) {
+	c := &call{texts: texts, out: make([][]Entity, len(texts)), ec: newExtractConfig(opts)}
+	for i := range c.out {
+		c.out[i] = []Entity{}
 	}
-	seen := make(map[string]bool, len(labels))
-	out := make([]string, 0, len(labels))
-	for _, l := range labels {
-		if tokenize.IsBlank(l) {
-			return nil, fmt.Errorf("%w: empty label", ErrLabel)
-		}
-		if strings.Contains(l, m.cfg.EntToken) || strings.Contains(l, m.cfg.SepToken) {
-			return nil, fmt.Errorf("%w: label %q contains a prompt token", ErrLabel, l)
-		}
-		if !seen[l] {
-			seen[l] = true
-			out = append(out, l)
+	if c.ec.labelSet != nil && len(labels) == 0 {
+		labels = c.ec.labelSet.labels
+	}
+	var err error
+	if c.labels, err = m.checkLabels(labels); err != nil {
+		return c, err
+	}
+	c.opts = span.Options{Thresholds: thresholds(c.labels, c.ec), Nested: c.ec.nested, MultiLabel: c.ec.multiLabel}
+	for i, t := range texts {
+		if !tokenize.IsBlank(t) {
+			c.valid = append(c.valid, i) // the reference drops the others
 		}
 	}
-	return out, nil
+	return c, nil
 }
+
+// checkLabels validates and de-duplicates labels as the model's family does.
+func (m *Model) checkLabels(labels []string) ([]string, error) { return m.fam.checkLabels(labels) }
 
 func thresholds(labels []string, ec extractConfig) []float64 {
 	th := span.SetThresholds(make([]float64, len(labels)), ec.threshold)

@@ -50,10 +50,12 @@ func WithLongTexts(p LongTextPolicy) Option { return func(c *openConfig) { c.lon
 // and then onnx/model.onnx.
 func WithONNXFile(rel string) Option { return func(c *openConfig) { c.onnxFile = rel } }
 
-// WithVariant picks a published ONNX variant by its suffix, such as "fp16",
-// "int8", "uint8" or "quantized": Open then looks for model_<variant>.onnx
-// and onnx/model_<variant>.onnx. The default is the fp32 model.onnx;
-// quantized variants change scores (spec §10).
+// WithVariant picks a published ONNX variant by name, one of [Variants]:
+// "fp32" (the default: model.onnx or onnx/model.onnx), or "fp16", "int8",
+// "uint8", "quantized", "q4", "q4f16", "bnb4", for which Open looks for
+// model_<variant>.onnx and onnx/model_<variant>.onnx. An unknown name, or a
+// folder without the variant, is a *[VariantError]. Quantized variants
+// change scores (spec §10); float16 outputs are widened to float32.
 func WithVariant(v string) Option { return func(c *openConfig) { c.variant = v } }
 
 // WithLogger sets the logger for warnings (truncated texts, execution
@@ -66,7 +68,10 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithBatchSize sets how many texts ExtractBatch sends to the model at once
-// (default 8, as the reference's inference).
+// (default 8, as the reference's inference). Token-classification (BIO)
+// models cut texts longer than their token limit into windows; each window
+// then counts as a text. Every model call is logged at level Debug (see
+// [Model.ExtractBatch]).
 func WithBatchSize(n int) Option { return func(c *openConfig) { c.batchSize = n } }
 
 // WithEncoderOptions passes options to the ONNX Runtime session: threads,

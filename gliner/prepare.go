@@ -1,39 +1,41 @@
 package gliner
 
 import (
+	"fmt"
+
 	"github.com/gliner-go/gliner/tokenize"
 )
 
 // encodedText is one text after word splitting and sub-word encoding, ready
 // to be batched.
 type encodedText struct {
-	words     []tokenize.Word // the text's words after max_len truncation
-	ids       []int           // sub-word ids of prompt + words, with special tokens
-	wordsMask []int64         // the reference's words_mask (§2.5)
-	truncated int             // words dropped by max_len truncation
+	words        []tokenize.Word // the text's words after max_len truncation
+	ids          []int           // sub-word ids of prompt + words, with special tokens
+	wordsMask    []int64         // the reference's words_mask (docs/reference.md §2.5)
+	droppedWords int             // words dropped by max_len truncation
+	tokensCut    bool            // sub-word tokens cut at the tokenizer's limit
 }
 
-// promptWords returns the uni-encoder prompt: <<ENT>> label ... <<SEP>>
-// (spec §2.3). It is nil for bi-encoders, whose text sequence has no prompt.
-func (m *Model) promptWords(labels []string) []string {
-	if m.kind == KindBiSpan || m.kind == KindBiToken {
-		return nil
-	}
+// promptWords returns the uni-encoder prompt of labels: <<ENT>> label ...
+// <<SEP>> (docs/reference.md §2.3).
+func (m *Model) promptWords(labels []string) []string { return promptWords(m.cfg, labels) }
+
+func promptWords(cfg Config, labels []string) []string {
 	p := make([]string, 0, 2*len(labels)+1)
 	for _, l := range labels {
-		p = append(p, m.cfg.EntToken, l)
+		p = append(p, cfg.EntToken, l)
 	}
-	return append(p, m.cfg.SepToken)
+	return append(p, cfg.SepToken)
 }
 
-// encodeText splits text into words, truncates them to max_len and encodes
-// prompt + words (spec §2.1-2.5). words is the reusable input word list of
-// the call, already holding the prompt.
+// encodeText splits text into words with the model's splitter, truncates
+// them to max_len and encodes prompt + words (docs/reference.md §2.1-2.5).
+// A nil prompt (bi-encoders) encodes the words alone.
 func (m *Model) encodeText(text string, prompt []string) encodedText {
 	var et encodedText
-	et.words = tokenize.SplitWords(nil, text)
+	et.words = m.split(nil, text)
 	if max := m.cfg.MaxLen; len(et.words) > max {
-		et.truncated = len(et.words) - max
+		et.droppedWords = len(et.words) - max
 		et.words = et.words[:max]
 	}
 	seq := make([]string, 0, len(prompt)+len(et.words))
@@ -47,17 +49,58 @@ func (m *Model) encodeText(text string, prompt []string) encodedText {
 		// truncation=True keeps the first tokens and the final special token.
 		ids = append(ids[:max-1:max-1], ids[len(ids)-1])
 		wordIDs = append(wordIDs[:max-1:max-1], wordIDs[len(wordIDs)-1])
-		et.truncated = -1
+		et.tokensCut = true
 	}
 	et.ids = ids
 	et.wordsMask = wordsMask(wordIDs, len(prompt))
 	return et
 }
 
+// encodeItems encodes the texts of a batch's items with the prompt,
+// applying the long-text policy.
+func (m *Model) encodeItems(b batch, prompt []string) ([]encodedText, error) {
+	encs := make([]encodedText, len(b.items))
+	for j, it := range b.items {
+		encs[j] = m.encodeText(b.texts[it.text], prompt)
+		if err := m.checkLength(it.text, encs[j]); err != nil {
+			return nil, err
+		}
+	}
+	return encs, nil
+}
+
+// wordCounts returns the number of words of each encoded text.
+func wordCounts(encs []encodedText) []int {
+	n := make([]int, len(encs))
+	for j, e := range encs {
+		n[j] = len(e.words)
+	}
+	return n
+}
+
+// checkLength applies the long-text policy to text i. A text whose
+// sub-word tokens were cut is reported as such, even if words were dropped
+// too.
+func (m *Model) checkLength(i int, e encodedText) error {
+	refuse := m.longTexts == RefuseLongTexts
+	switch {
+	case e.tokensCut && refuse:
+		return fmt.Errorf("%w: text %d has more than the tokenizer's %d sub-word tokens", ErrTextTooLong, i, m.maxTokens)
+	case e.tokensCut:
+		m.logger.Warn("gliner: text truncated to the tokenizer's token limit", "text", i, "model_max_length", m.maxTokens)
+	case e.droppedWords > 0 && refuse:
+		return fmt.Errorf("%w: text %d has more than max_len=%d words", ErrTextTooLong, i, m.cfg.MaxLen)
+	case e.droppedWords > 0:
+		m.logger.Warn("gliner: text truncated to max_len words, as the reference does", "text", i, "words", m.cfg.MaxLen+e.droppedWords, "max_len", m.cfg.MaxLen)
+	}
+	return nil
+}
+
 // wordsMask builds the reference's words_mask from the tokenizer's word ids
 // (-1 for special tokens): 0 for special tokens, prompt words and
 // continuation sub-tokens, and k (1-based) at the first sub-token of the k-th
-// text word, counting distinct word ids as gliner 0.2.27 does (spec §2.5).
+// text word, counting distinct word ids as gliner 0.2.27 does
+// (docs/reference.md §2.5).
 func wordsMask(wordIDs []int, promptLen int) []int64 {
 	mask := make([]int64, len(wordIDs))
 	prev, seen := -1, 0

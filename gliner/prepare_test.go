@@ -16,7 +16,7 @@ func TestWordsMask(t *testing.T) {
 		want      []int64
 	}{
 		{
-			// gline-rs test2 (spec §2.4): labels "movie character", "vehicle";
+			// gline-rs test2 (docs/reference.md §2.4): labels "movie character", "vehicle";
 			// text "My name is James Bond".
 			name:      "prompt and text",
 			wordIDs:   []int{-1, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1},
@@ -31,7 +31,7 @@ func TestWordsMask(t *testing.T) {
 		},
 		{
 			// A word with no sub-tokens (word 2) shifts the later words, as
-			// gliner 0.2.23+ counts distinct word ids (spec §2.5).
+			// gliner 0.2.23+ counts distinct word ids (docs/reference.md §2.5).
 			name:      "dropped word shifts",
 			wordIDs:   []int{-1, 0, 1, 3, 4, -1},
 			promptLen: 1,

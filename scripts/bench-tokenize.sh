@@ -6,11 +6,11 @@
 #
 # Usage: scripts/bench-tokenize.sh [SECONDS_PER_MEASUREMENT]   (default 3)
 # Needs: go, node with tools/oracle/node_modules (make deps), /usr/bin/python3
-# with sentencepiece (for the DeBERTa-v3 tokenizer.json), ../shared/data.
+# with sentencepiece (for the DeBERTa-v3 tokenizer.json), testdata/shared/data.
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-3}
-shared=${GLINER_SHARED_DIR:-../shared}
+shared=${GLINER_SHARED_DIR:-testdata/shared}
 data=$shared/data
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -5,7 +5,7 @@ library loads (package gliner, "Bi-encoder models" in its documentation).
     # a real checkpoint, with the `gliner` Python package (0.2.23+) and its dependencies:
     python3 scripts/export_biencoder.py --model Ihor/gliner-biomed-bi-small-v1.0 --out ./bi-small
     # this project's fixture checkpoint (tools/biencoder), no `gliner` package needed:
-    /usr/bin/python3 scripts/export_biencoder.py --fixture CKPT.pt --shared ../shared --out DIR
+    /usr/bin/python3 scripts/export_biencoder.py --fixture CKPT.pt --shared testdata/shared --out DIR
 
 Writes into --out:
 
@@ -22,7 +22,7 @@ Writes into --out:
                                     span_reps float32 [B, W, K, D]              (matched shape), or, with the
                                     extra input labels_embeddings float32 [C, D], logits float32 [B, W, K, C]
                                     (fused shape; token-level models have no span inputs and give [B, W, C, 3])
-    model.onnx (--one-graph)      the reference's own one-graph layout (spec §4.4): text inputs plus
+    model.onnx (--one-graph)      the reference's own one-graph layout (docs/reference.md §4.4): text inputs plus
                                   labels_input_ids / labels_attention_mask -> logits
 
 Matched shape (span models without post-fusion layers): the label graph is
@@ -121,7 +121,7 @@ class FusedTextGraph(torch.nn.Module):
 
 
 class OneGraph(torch.nn.Module):
-    """The reference's one-graph export: both encoders, logits out (spec §4.4)."""
+    """The reference's one-graph export: both encoders, logits out (docs/reference.md §4.4)."""
 
     def __init__(self, core, span):
         super().__init__()
@@ -237,7 +237,7 @@ def fixture_source(ckpt, shared):
 def text_inputs(src, max_width, token_level):
     ids, wids = src.encode_words(DUMMY_TEXT)
     wm, prev, seen = [], None, 0
-    for w in wids:  # spec §2.5 with no prompt: words numbered from 1
+    for w in wids:  # docs/reference.md §2.5 with no prompt: words numbered from 1
         if w is not None and w != prev:
             seen += 1
             wm.append(seen)
@@ -332,7 +332,7 @@ def main():
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--model", help="a gliner bi-encoder checkpoint (hub id or folder), loaded with gliner.GLiNER")
     g.add_argument("--fixture", help="a tools/biencoder/train.py checkpoint (.pt)")
-    ap.add_argument("--shared", default=os.environ.get("GLINER_SHARED_DIR", os.path.join(REPO, "..", "shared")),
+    ap.add_argument("--shared", default=os.environ.get("GLINER_SHARED_DIR", os.path.join(REPO, "testdata", "shared")),
                     help="the shared folder (tokenizers of the fixture)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--shape", choices=["auto", "matched", "fused"], default="auto",

@@ -4,7 +4,9 @@
 #
 # The library is taken from the npm package onnxruntime-node@1.30.0 (the same
 # binary GLiNER.js runs), fetched with `npm pack`, and checked by sha256: both
-# the tarball and the extracted library must match the sums pinned below.
+# the tarball and the extracted library must match the sums pinned in
+# encoder/ortpins.txt (the list `gliner setup` uses too). Users outside the
+# repository run `gliner setup` instead, which needs no npm.
 #
 # Usage:
 #   scripts/setup-ort.sh               install if missing or wrong; no-op otherwise
@@ -20,42 +22,39 @@
 # use it elsewhere set ONNXRUNTIME_SHARED_LIBRARY_PATH to the printed path.
 set -euo pipefail
 
-ORT_VERSION=1.30.0
-NPM_PACKAGE="onnxruntime-node@${ORT_VERSION}"
-TARBALL_NAME="onnxruntime-node-${ORT_VERSION}.tgz"
-TARBALL_SHA256=6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
-
 die() { echo "setup-ort: error: $*" >&2; exit 1; }
 info() { echo "setup-ort: $*" >&2; }
 
-# Platform → (file inside the tarball, installed name, its sha256, alias name).
-os=$(uname -s)
-arch=$(uname -m)
-case "${os}/${arch}" in
-Linux/x86_64 | Linux/amd64)
-	MEMBER=package/bin/napi-v6/linux/x64/libonnxruntime.so.1
-	LIB_NAME=libonnxruntime.so.1
-	LIB_ALIAS=libonnxruntime.so
-	LIB_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
-	;;
-Linux/aarch64 | Linux/arm64)
-	MEMBER=package/bin/napi-v6/linux/arm64/libonnxruntime.so.1
-	LIB_NAME=libonnxruntime.so.1
-	LIB_ALIAS=libonnxruntime.so
-	LIB_SHA256=1f549d46250b005580b597f4164984aaf75b3bcb9f3aeb07c7f8a8fe60b23c76
-	;;
-Darwin/arm64)
-	MEMBER=package/bin/napi-v6/darwin/arm64/libonnxruntime.1.30.0.dylib
-	LIB_NAME=libonnxruntime.1.30.0.dylib
-	LIB_ALIAS=libonnxruntime.dylib
-	LIB_SHA256=685d2be5dba1309c89d3a5324b7fd06a5c42f1a61bfea32d14c4cc28d072121d
-	;;
-*)
-	die "no pinned ONNX Runtime ${ORT_VERSION} build for ${os}/${arch} in ${NPM_PACKAGE}.
+# Repository root = parent of the folder holding this script.
+script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+ROOT=$(cd -- "${script_dir}/.." && pwd -P)
+
+# The pins: encoder/ortpins.txt, the same list `gliner setup` embeds.
+PINS="${ROOT}/encoder/ortpins.txt"
+[[ -f "${PINS}" ]] || die "${PINS} not found"
+pin() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "${PINS}"; }
+ORT_VERSION=$(pin version)
+read -r TARBALL_NAME _url _size TARBALL_SHA256 <<<"$(pin tarball)"
+NPM_PACKAGE="onnxruntime-node@${ORT_VERSION}"
+
+# Platform → (file inside the tarball, installed name, alias name, its sha256).
+case "$(uname -s)" in
+Linux) goos=linux ;;
+Darwin) goos=darwin ;;
+*) goos=$(uname -s) ;;
+esac
+case "$(uname -m)" in
+x86_64 | amd64) goarch=amd64 ;;
+aarch64 | arm64) goarch=arm64 ;;
+*) goarch=$(uname -m) ;;
+esac
+read -r MEMBER LIB_NAME LIB_ALIAS LIB_SHA256 <<<"$(awk -v os="${goos}" -v arch="${goarch}" \
+	'$1 == "lib" && $2 == os && $3 == arch { print $4, $5, $6, $7; exit }' "${PINS}")"
+if [[ -z "${MEMBER}" ]]; then
+	die "no pinned ONNX Runtime ${ORT_VERSION} build for ${goos}/${goarch} in ${NPM_PACKAGE}.
   Install ONNX Runtime >= 1.24 from https://github.com/microsoft/onnxruntime/releases
   and set ONNXRUNTIME_SHARED_LIBRARY_PATH to the shared library."
-	;;
-esac
+fi
 
 mode=install
 case "${1-}" in
@@ -69,9 +68,6 @@ case "${1-}" in
 *) die "unknown argument '$1' (try --help)" ;;
 esac
 
-# Repository root = parent of the folder holding this script.
-script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-ROOT=$(cd -- "${script_dir}/.." && pwd -P)
 DEST="${ROOT}/third_party/onnxruntime"
 LIB="${DEST}/${LIB_NAME}"
 

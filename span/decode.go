@@ -20,7 +20,7 @@ type Span struct {
 }
 
 // TextRange returns the text range of the span from the ranges of the
-// text's words (spec §5.3): the start of word Start to the end of word End.
+// text's words (docs/reference.md §5.3): the start of word Start to the end of word End.
 // It panics (index out of range) if words has fewer than End+1 entries.
 func (s Span) TextRange(words []Offset) Offset {
 	return Offset{words[s.Start].Start, words[s.End].End}
@@ -77,7 +77,7 @@ func SetThresholds(dst []float64, t float64) []float64 {
 //
 // logits is the [W, K, C] output of a batch of one text (W = len(logits)/(K·C)
 // padded word positions, K = maxWidth, C = numClasses), numWords the text's
-// word count n ≤ W. Following the reference (spec §5.1–5.2): p =
+// word count n ≤ W. Following the reference (docs/reference.md §5.1–5.2): p =
 // sigmoid(logit); a span (s, s+k, c) is a candidate if p > threshold_c,
 // s+k < n and c < len(opts.Thresholds); candidates are sorted by descending
 // score, ties in (s, k, c) order; a candidate is kept unless it conflicts

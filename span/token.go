@@ -63,7 +63,7 @@ func newTokenView(logits []float32, layout TokenLayout, batch, b, numClasses int
 // DecodeTokens decodes the output of a token-level model for a batch of one
 // text (B = 1) with numWords words and appends the kept spans to dst.
 //
-// Following the reference's TokenDecoder (v0.2.17+, spec §5.4), with p the
+// Following the reference's TokenDecoder (v0.2.17+, docs/reference.md §5.4), with p the
 // [SigmoidScalar] of each logit and t_c the class threshold: a span (st, ed, c)
 // is a candidate if p_start(st, c) > t_c, p_end(ed, c) > t_c, ed ≥ st and
 // p_inside(w, c) ≥ t_c for every st ≤ w ≤ ed; its score is the minimum of

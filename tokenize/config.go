@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -235,105 +234,6 @@ func parsePattern(o *obj, key string) ([]byte, *regexp.Regexp, error) {
 	return nil, nil, invalid(o.path+"."+key, nil, "pattern is neither String nor Regex")
 }
 
-// compileOnig compiles an Oniguruma pattern with Go's regexp when both
-// engines agree on its meaning: \s, \d and \w are rewritten to their Unicode
-// classes; constructs RE2 lacks (look-around, back-references, atomic
-// groups, possessive quantifiers) and \b/\B fail.
-func compileOnig(pat string) (*regexp.Regexp, error) {
-	var sb strings.Builder
-	inClass := false
-	for i := 0; i < len(pat); i++ {
-		c := pat[i]
-		if c == '\\' && i+1 < len(pat) {
-			d := pat[i+1]
-			i++
-			var cls string
-			switch d {
-			case 's':
-				cls = `\t-\r\x{85}\p{Z}`
-			case 'd':
-				cls = `\p{Nd}`
-			case 'w':
-				cls = onigWordClass
-			case 'S', 'D', 'W':
-				if inClass {
-					return nil, fmt.Errorf("negated class \\%c inside brackets", d)
-				}
-				neg := map[byte]string{'S': `\t-\r\x{85}\p{Z}`, 'D': `\p{Nd}`, 'W': onigWordClass + onigWordExtra}[d]
-				sb.WriteString("[^" + neg + "]")
-				continue
-			case 'b', 'B', 'h', 'H', 'R', 'X', 'K', 'G', 'Z', 'k', 'g':
-				return nil, fmt.Errorf("escape \\%c", d)
-			default:
-				if d >= '1' && d <= '9' {
-					return nil, fmt.Errorf("back-reference")
-				}
-				sb.WriteByte('\\')
-				sb.WriteByte(d)
-				continue
-			}
-			switch {
-			case inClass:
-				sb.WriteString(cls)
-			case d == 'w':
-				sb.WriteString("[" + cls + onigWordExtra + "]")
-			default:
-				sb.WriteString("[" + cls + "]")
-			}
-			continue
-		}
-		switch {
-		case c == '[' && !inClass:
-			inClass = true
-			sb.WriteByte(c)
-			if i+1 < len(pat) && pat[i+1] == '^' {
-				sb.WriteByte('^')
-				i++
-			}
-			if i+1 < len(pat) && pat[i+1] == ']' {
-				sb.WriteString(`\]`)
-				i++
-			}
-			continue
-		case c == ']' && inClass:
-			inClass = false
-		case c == '[' && inClass:
-			return nil, fmt.Errorf("nested character class")
-		case !inClass && (c == '+' || c == '*' || c == '?' || c == '}') && i+1 < len(pat) && pat[i+1] == '+':
-			return nil, fmt.Errorf("possessive quantifier")
-		}
-		sb.WriteByte(c)
-	}
-	if strings.Contains(pat, "(?=") || strings.Contains(pat, "(?!") || strings.Contains(pat, "(?<") || strings.Contains(pat, "(?>") {
-		return nil, fmt.Errorf("look-around or atomic group")
-	}
-	return regexp.Compile(sb.String())
-}
-
-// onigWordClass is the body of a character class matching \w inside a
-// bracket expression of Oniguruma as the Rust tokenizers build it: Alphabetic
-// (L, Nl, Other_Alphabetic), M, Nd and Pc. Outside brackets \w also matches
-// the Latin-1 digits and fractions ² ³ ¹ ¼ ½ ¾ (onigWordExtra). Both were
-// established by probing every code point through the Rust library; neither
-// includes the joiners U+200C and U+200D (tools/oracle/probe_classes.js).
-var onigWordClass = func() string {
-	var sb strings.Builder
-	sb.WriteString(`\p{L}\p{Nl}\p{M}\p{Nd}\p{Pc}`)
-	for _, r16 := range unicode.Other_Alphabetic.R16 {
-		for c := rune(r16.Lo); c <= rune(r16.Hi); c += rune(r16.Stride) {
-			fmt.Fprintf(&sb, `\x{%X}`, c)
-		}
-	}
-	for _, r32 := range unicode.Other_Alphabetic.R32 {
-		for c := rune(r32.Lo); c <= rune(r32.Hi); c += rune(r32.Stride) {
-			fmt.Fprintf(&sb, `\x{%X}`, c)
-		}
-	}
-	return sb.String()
-}()
-
-const onigWordExtra = `\x{B2}\x{B3}\x{B9}\x{BC}-\x{BE}`
-
 func parsePreTokenizer(path string, raw json.RawMessage) (preTokenizer, error) {
 	o, err := parseObj(path, raw)
 	if err != nil {
@@ -432,13 +332,9 @@ func parseMetaspace(o *obj) (*metaspacePreTokenizer, error) {
 	return m, nil
 }
 
-// modelTokenizer is a sub-word model.
-type modelTokenizer interface {
-	tokenID(s string) (int, bool)
-	vocabSize() int
-}
-
-func parseModel(path string, raw json.RawMessage) (any, error) {
+// parseModel reads the model section of a tokenizer.json: WordPiece,
+// Unigram or BPE, the type inferred from the fields when absent.
+func parseModel(path string, raw json.RawMessage) (model, error) {
 	o, err := parseObj(path, raw)
 	if err != nil {
 		return nil, err
@@ -461,7 +357,7 @@ func parseModel(path string, raw json.RawMessage) (any, error) {
 			return nil, unsupported(path, "model without a type")
 		}
 	}
-	var m any
+	var m model
 	switch typ {
 	case "WordPiece":
 		m, err = parseWordPiece(o)

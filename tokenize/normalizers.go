@@ -450,7 +450,7 @@ func (n *replaceNormalizer) find(dst []seg, b []byte) []seg {
 		}
 		return dst
 	}
-	if len(n.prefix) > 0 && bytes.Index(b, n.prefix) < 0 {
+	if len(n.prefix) > 0 && !bytes.Contains(b, n.prefix) {
 		return dst
 	}
 	for _, m := range n.re.FindAllIndex(b, -1) {

@@ -68,7 +68,7 @@ func New(r io.Reader) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.model = m.(model)
+	p.model = m
 	if !isNull(raw.Normalizer) {
 		if p.norm, err = parseNormalizer("normalizer", raw.Normalizer); err != nil {
 			return nil, err

@@ -106,21 +106,6 @@ func (t *byteTrie) child(s int32, c byte) int32 {
 	}
 }
 
-// prefixes calls fn(length, id) for every key that is a prefix of b, by
-// increasing length.
-func (t *byteTrie) prefixes(b []byte, fn func(n int, id int32)) {
-	s := int32(0)
-	for i, c := range b {
-		s = t.child(s, c)
-		if s < 0 {
-			return
-		}
-		if id := t.value[s]; id >= 0 {
-			fn(i+1, id)
-		}
-	}
-}
-
 // longest returns the length and value of the longest key that is a prefix
 // of b, or 0 and -1.
 func (t *byteTrie) longest(b []byte) (int, int32) {

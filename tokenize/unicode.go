@@ -15,11 +15,6 @@ func isWhitespace(r rune) bool {
 
 var asciiSpace = [128]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
-// isASCIIPunct is Rust's char::is_ascii_punctuation.
-func isASCIIPunct(r rune) bool {
-	return r < 0x80 && asciiPunct[r]
-}
-
 var asciiPunct = func() (t [128]bool) {
 	for _, c := range "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~" {
 		t[c] = true

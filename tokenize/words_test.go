@@ -318,8 +318,8 @@ func TestWordClassesMatchPython(t *testing.T) {
 		checked, pc.Meta["python"], pc.Meta["unidata_version"], newer)
 }
 
-// referenceRegexp is the Go spelling of the reference pattern from the
-// specification (§1.1), used as a differential check.
+// referenceRegexp is the Go spelling of the reference pattern
+// (docs/reference.md §1.1), used as a differential check.
 var referenceRegexp = func() *regexp.Regexp {
 	w := `[\p{L}\p{N}_]`
 	ws := `\t\n\x0B\f\r\x1C-\x1F \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}`

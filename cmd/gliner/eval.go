@@ -72,7 +72,7 @@ func newEvalFlags(stderr io.Writer) (*flag.FlagSet, *evalFlags) {
 	fs.SetOutput(stderr)
 	f := &evalFlags{
 		model:      addModelFlags(fs),
-		data:       fs.String("data", "", "gold corpus file (required)"),
+		data:       fs.String("data", "", "gold corpus file, - for stdin (required)"),
 		format:     fs.String("format", "", "corpus format: conll, pubtator or jsonl (default: from the file name)"),
 		labels:     fs.String("labels", "", `corpus type to label map, e.g. "Disease=disease,Chemical=chemical compound"`),
 		match:      fs.String("match", "strict", "matching: strict (same boundaries and type) or overlap"),
@@ -106,13 +106,14 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageError(stderr, "eval", "%v", err)
 	}
 	logOut = stderr
-	corpus, err := evaluate.ReadFile(*f.data, format)
+	corpus, err := readCorpus(*f.data, format, stdin)
 	if err != nil {
 		return runtimeError(stderr, "eval", err)
 	}
 	if corpus.StrayInside > 0 {
 		fmt.Fprintf(stderr, "gliner eval: warning: %d I- tags continue no entity (invalid IOB2) and were ignored, as seqeval's strict mode does\n", corpus.StrayInside)
 	}
+	f.model.batch = *f.batch
 	m, err := openExtractor(*f.model)
 	if err != nil {
 		return runtimeError(stderr, "eval", err)
@@ -146,6 +147,8 @@ func (f *evalFlags) options() (evaluate.Options, evaluate.Format, error) {
 		if format, err = evaluate.ParseFormat(*f.format); err != nil {
 			return o, 0, err
 		}
+	} else if *f.data == stdinName {
+		return o, 0, errStdinFormat
 	} else if format, err = evaluate.FormatFromPath(*f.data); err != nil {
 		return o, 0, err
 	}

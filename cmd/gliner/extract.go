@@ -13,26 +13,28 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/gliner-go/gliner/gliner"
+	"github.com/gliner-go/gliner/internal/offsets"
 )
 
 func init() {
 	register(command{name: "extract", summary: "find entities in texts (one per line, or JSON lines)", run: runExtract})
 }
 
-const extractHelp = `usage: gliner extract [flags] [FILE ...]
+const extractHelp = `usage: gliner extract [FILE ...] [flags]
 
-Reads texts from the files (or stdin), one per line, or JSON lines with a
-"text" field and an optional "id", and writes one JSON object per input line:
+Reads texts from the files (or stdin; the name - is stdin too), one per
+line, or JSON lines with a "text" field and an optional "id", and writes one
+JSON object per input line:
   {"id":...,"entities":[{"start":..,"end":..,"text":..,"label":..,"score":..}]}
-An empty line gives an empty entity list. Offsets are code points by default.
+An empty line gives an empty entity list. Offsets are code points by default
+(--offsets bytes or utf16 for the others), as in the server's answers.
+Flags may come before or after the file names.
 
 Examples:
   echo "Metformin is used to treat type 2 diabetes." | gliner extract --labels "disease,chemical"
-  gliner extract --model ./gliner_small-v2.1 --labels disease --threshold 0.3 notes.txt
+  gliner extract notes.txt --model ./gliner_small-v2.1 --labels disease --threshold 0.3
   gliner extract --labels "disease,chemical" --label-threshold chemical=0.7 --nested < texts.jsonl
 
 Flags:
@@ -46,14 +48,43 @@ type extractFlags struct {
 	threshold                        float64
 	nested, multiLabel               bool
 	batch                            int
+	unit                             offsets.Unit
 }
 
 func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs, f := newExtractFlags(stderr)
+	files, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	labels, opts, err := f.check()
+	if err != nil {
+		return usageError(stderr, "extract", "%v", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	logOut = stderr
+	m, err := openModel(*f.model, f.modelOptions()...)
+	if err != nil {
+		return runtimeError(stderr, "extract", err)
+	}
+	defer m.Close()
+	in, closeIn, err := openInputs(files, stdin)
+	if err != nil {
+		return runtimeError(stderr, "extract", err)
+	}
+	defer closeIn()
+	if err := extractStream(ctx, m, in, stdout, labels, opts, *f); err != nil {
+		return runtimeError(stderr, "extract", err)
+	}
+	return exitOK
+}
+
+func newExtractFlags(stderr io.Writer) (*flag.FlagSet, *extractFlags) {
 	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var f extractFlags
-	f.model = addModelFlags(fs)
-	fs.StringVar(&f.labels, "labels", "", "comma-separated entity types, e.g. \"disease,chemical\" (required)")
+	f := &extractFlags{model: addModelFlags(fs)}
+	fs.StringVar(&f.labels, "labels", "", "comma-separated entity types, e.g. \"disease,chemical\" (required; repeats are dropped, keeping the first)")
 	fs.Float64Var(&f.threshold, "threshold", 0.5, "score a span must exceed")
 	fs.StringVar(&f.labelThresholds, "label-threshold", "", "per-label thresholds, e.g. \"disease=0.4,chemical=0.7\"")
 	fs.BoolVar(&f.nested, "nested", false, "allow nested entities")
@@ -62,50 +93,35 @@ func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&f.batch, "batch", 8, "texts per model call")
 	fs.StringVar(&f.labelCache, "label-cache", defaultLabelCacheDir(), "bi-encoder models: folder keeping label embeddings across runs (\"\" = none)")
 	fs.Usage = func() { fmt.Fprint(stderr, extractHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
+	return fs, f
+}
+
+// check validates the flags and returns the labels and extraction options.
+func (f *extractFlags) check() ([]string, []gliner.ExtractOption, error) {
 	labels := splitList(f.labels)
+	if len(labels) == 0 {
+		return nil, nil, errors.New("--labels is required")
+	}
+	if f.batch < 1 {
+		return nil, nil, errors.New("--batch must be at least 1")
+	}
+	unit, err := offsets.Parse(f.offsets)
+	if err != nil {
+		return nil, nil, err
+	}
+	f.unit = unit
 	opts, err := f.extractOptions()
-	if err == nil && len(labels) == 0 {
-		err = errors.New("--labels is required")
-	}
-	if err == nil && f.offsets != "runes" && f.offsets != "bytes" && f.offsets != "utf16" {
-		err = fmt.Errorf("--offsets must be runes, bytes or utf16, not %q", f.offsets)
-	}
-	if err == nil && f.batch < 1 {
-		err = errors.New("--batch must be at least 1")
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "gliner extract: %v\n", err)
-		return exitUsage
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var mopts []gliner.Option
+	return labels, opts, err
+}
+
+// modelOptions are the options extract opens the model with: its batch
+// size and, for bi-encoders, the label cache.
+func (f *extractFlags) modelOptions() []gliner.Option {
+	opts := []gliner.Option{gliner.WithBatchSize(f.batch)}
 	if f.labelCache != "" {
-		mopts = append(mopts, gliner.WithLabelCache(f.labelCache))
+		opts = append(opts, gliner.WithLabelCache(f.labelCache))
 	}
-	m, err := openModel(*f.model, mopts...)
-	if err != nil {
-		fmt.Fprintf(stderr, "gliner extract: %v\n", err)
-		return exitRuntime
-	}
-	defer m.Close()
-	in, closeIn, err := openInputs(fs.Args(), stdin)
-	if err != nil {
-		fmt.Fprintf(stderr, "gliner extract: %v\n", err)
-		return exitRuntime
-	}
-	defer closeIn()
-	if err := extractStream(ctx, m, in, stdout, labels, opts, f); err != nil {
-		fmt.Fprintf(stderr, "gliner extract: %v\n", err)
-		return exitRuntime
-	}
-	return exitOK
+	return opts
 }
 
 func (f *extractFlags) extractOptions() ([]gliner.ExtractOption, error) {
@@ -152,7 +168,8 @@ func splitList(s string) []string {
 	return out
 }
 
-// openInputs concatenates the named files, or returns stdin when there are none.
+// openInputs concatenates the named files, or returns stdin when there are
+// none; the name "-" is stdin too.
 func openInputs(names []string, stdin io.Reader) (io.Reader, func(), error) {
 	if len(names) == 0 {
 		return stdin, func() {}, nil
@@ -165,15 +182,49 @@ func openInputs(names []string, stdin io.Reader) (io.Reader, func(), error) {
 		}
 	}
 	for _, n := range names {
+		if n == stdinName {
+			rs = append(rs, &lineEnded{r: stdin})
+			continue
+		}
 		f, err := os.Open(n)
 		if err != nil {
 			closeAll()
 			return nil, nil, err
 		}
 		files = append(files, f)
-		rs = append(rs, f, strings.NewReader("\n"))
+		rs = append(rs, &lineEnded{r: f})
 	}
 	return io.MultiReader(rs...), closeAll, nil
+}
+
+// lineEnded reads r and adds a final newline if r's last line lacks one,
+// so that inputs concatenate line by line without adding empty lines.
+type lineEnded struct {
+	r          io.Reader
+	last       byte
+	read, done bool
+}
+
+// Read implements io.Reader.
+func (l *lineEnded) Read(p []byte) (int, error) {
+	if l.done || len(p) == 0 {
+		return 0, io.EOF
+	}
+	n, err := l.r.Read(p)
+	if n > 0 {
+		l.last, l.read = p[n-1], true
+	}
+	if err != io.EOF {
+		return n, err
+	}
+	if n == 0 && l.read && l.last != '\n' {
+		p[0], l.last = '\n', '\n'
+		return 1, nil
+	}
+	if n == 0 {
+		l.done = true
+	}
+	return n, nil
 }
 
 // inputLine is one input record.
@@ -183,13 +234,7 @@ type inputLine struct {
 }
 
 // outEntity is an entity as gliner extract writes it.
-type outEntity struct {
-	Start int     `json:"start"`
-	End   int     `json:"end"`
-	Text  string  `json:"text"`
-	Label string  `json:"label"`
-	Score float64 `json:"score"`
-}
+type outEntity = offsets.Entity
 
 type outLine struct {
 	ID       json.RawMessage `json:"id"`
@@ -223,7 +268,7 @@ func extractStream(ctx context.Context, m *gliner.Model, r io.Reader, w io.Write
 			return err
 		}
 		for i, l := range batch {
-			if err := enc.Encode(outLine{ID: l.id, Entities: convertOffsets(l.text, res[i], f.offsets)}); err != nil {
+			if err := enc.Encode(outLine{ID: l.id, Entities: offsets.Convert(l.text, res[i], f.unit)}); err != nil {
 				return err
 			}
 		}
@@ -271,35 +316,4 @@ func parseInputLine(line string, n int) (inputLine, error) {
 		return inputLine{id: id, text: *rec.Text}, nil
 	}
 	return inputLine{id: json.RawMessage(strconv.Itoa(n)), text: line}, nil
-}
-
-// convertOffsets reports entities with offsets in the chosen unit.
-func convertOffsets(text string, ents []gliner.Entity, unit string) []outEntity {
-	out := make([]outEntity, len(ents))
-	for i, e := range ents {
-		o := outEntity{Text: e.Text, Label: e.Label, Score: e.Score}
-		switch unit {
-		case "bytes":
-			o.Start, o.End = e.Start, e.End
-		case "utf16":
-			o.Start = utf16Len(text[:e.Start])
-			o.End = o.Start + utf16Len(text[e.Start:e.End])
-		default:
-			o.Start, o.End = e.RuneStart, e.RuneEnd
-		}
-		out[i] = o
-	}
-	return out
-}
-
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		if r == utf8.RuneError {
-			n++
-			continue
-		}
-		n += utf16.RuneLen(r)
-	}
-	return n
 }

@@ -21,11 +21,13 @@ const modelUsage = `model: a model folder, "hf:owner/name[@revision]" (downloade
 const hfPrefix = "hf:"
 
 // variantUsage documents --variant in every subcommand that opens a model.
-const variantUsage = `ONNX variant: fp32 (model.onnx), or the suffix of model_<variant>.onnx such as fp16, int8 or quantized; with hf: models, the variant to download (fp32, fp16 or int8)`
+const variantUsage = `ONNX variant: fp32 (model.onnx) or fp16, int8, uint8, quantized, q4, q4f16, bnb4 (model_<variant>.onnx, at the top of the folder or under onnx/); with hf: models, the only graph downloaded`
 
-// modelFlags are --model and --variant.
+// modelFlags are --model and --variant, and the --batch of the subcommands
+// that have one.
 type modelFlags struct {
 	model, variant string
+	batch          int // texts per model call; 0 = the library's default
 }
 
 // addModelFlags registers --model and --variant on a subcommand's flag set.
@@ -102,17 +104,29 @@ type extractorModel interface {
 	Close() error
 }
 
-// openExtractor opens a model for eval and serve; tests replace it.
+// openExtractor opens a model for eval and serve with f.batch texts per
+// model call; tests replace it.
 var openExtractor = func(f modelFlags) (extractorModel, error) {
-	m, err := openModel(f)
+	m, err := openModel(f, batchOptions(f)...)
 	if err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// parseFlags parses flags and positional arguments in any order. It
-// returns the exit code to use when parsing fails or help was asked for.
+// batchOptions gives the model f.batch texts per call, if set.
+func batchOptions(f modelFlags) []gliner.Option {
+	if f.batch <= 0 {
+		return nil
+	}
+	return []gliner.Option{gliner.WithBatchSize(f.batch)}
+}
+
+// parseFlags is the flag parser of every subcommand: it parses flags and
+// positional arguments in any order ("gliner extract notes.txt --labels x"),
+// keeps "-" (stdin) as a positional argument and takes everything after
+// "--" as positional. It returns the exit code to use when parsing fails or
+// help was asked for.
 func parseFlags(fs *flag.FlagSet, args []string) (positional []string, code int, ok bool) {
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -121,12 +135,15 @@ func parseFlags(fs *flag.FlagSet, args []string) (positional []string, code int,
 			}
 			return nil, exitUsage, false
 		}
-		args = fs.Args()
-		if len(args) == 0 {
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(positional, rest...), exitOK, true
+		}
+		if len(rest) == 0 {
 			return positional, exitOK, true
 		}
-		positional = append(positional, args[0])
-		args = args[1:]
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
 }
 
@@ -136,9 +153,10 @@ func usageError(stderr io.Writer, cmd, format string, args ...any) int {
 	return exitUsage
 }
 
-// runtimeError prints a runtime error and returns the runtime exit code.
+// runtimeError prints a runtime error, naming each layer once (see
+// [errorText]), and returns the runtime exit code.
 func runtimeError(stderr io.Writer, cmd string, err error) int {
-	fmt.Fprintf(stderr, "gliner %s: %v\n", cmd, err)
+	fmt.Fprintf(stderr, "gliner %s: %s\n", cmd, errorText(err))
 	return exitRuntime
 }
 

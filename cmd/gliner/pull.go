@@ -42,7 +42,7 @@ func runPull(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	rev := fs.String("revision", "main", "branch, tag or commit")
 	dir := fs.String("dir", "", "also copy the files into this folder (a plain model folder for --model DIR)")
-	variant := fs.String("variant", "fp32", "ONNX variant: fp32, fp16 or int8")
+	variant := fs.String("variant", "fp32", "ONNX variant: fp32, fp16, int8, uint8, quantized, q4, q4f16 or bnb4 (only that graph is fetched)")
 	fs.Usage = func() { fmt.Fprint(stderr, pullHelp); fs.PrintDefaults() }
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {

@@ -26,15 +26,16 @@ connections and lets the requests in flight finish.
 
   POST /v1/extract  {"text": "...", "labels": ["disease"], "threshold": 0.5,
                      "nested": false, "multi_label": false,
-                     "label_thresholds": {"disease": 0.3}}
-                    → {"entities": [{"label","score","text","start","end","rune_start","rune_end"}]}
+                     "label_thresholds": {"disease": 0.3}, "offsets": "runes"}
+                    → {"entities": [{"start","end","text","label","score"}]}
                     ("texts": [...] instead of "text" → {"results": [{"entities": [...]}, ...]})
   GET  /healthz     → {"status": "ok"}
   GET  /metrics     → Prometheus text format
 
-start/end are byte offsets, rune_start/rune_end code points. Errors are
-{"error": "..."}: 400 bad request (malformed JSON, no labels, too many labels
-or texts), 413 body too large, 429 all --concurrency slots busy (answered at
+start/end are in the unit "offsets" names: runes (code points, the
+default), bytes or utf16, as gliner extract --offsets. Repeated labels are
+dropped, keeping the first. Errors are {"error": "..."}: 400 bad request
+(malformed JSON, no labels, too many labels or texts), 413 body too large, 429 all --concurrency slots busy (answered at
 once, with Retry-After: 1), 504 --timeout expired.
 
 Examples:
@@ -50,6 +51,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	model := addModelFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	fs.IntVar(&model.batch, "batch", 8, "texts per model call (a request's texts are split into calls of this size)")
 	var cfg server.Config
 	fs.Int64Var(&cfg.MaxBody, "max-body", 1<<20, "largest request body in bytes (413 above)")
 	fs.IntVar(&cfg.MaxLabels, "max-labels", 64, "most labels per request (400 above)")
@@ -65,8 +67,8 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(pos) > 0 {
 		return usageError(stderr, "serve", "unexpected arguments %q", pos)
 	}
-	if cfg.MaxBody < 1 || cfg.MaxLabels < 1 || cfg.MaxTexts < 1 || cfg.Timeout <= 0 || cfg.Concurrency < 1 || cfg.ShutdownTimeout <= 0 {
-		return usageError(stderr, "serve", "limits, timeouts and --concurrency must be positive")
+	if model.batch < 1 || cfg.MaxBody < 1 || cfg.MaxLabels < 1 || cfg.MaxTexts < 1 || cfg.Timeout <= 0 || cfg.Concurrency < 1 || cfg.ShutdownTimeout <= 0 {
+		return usageError(stderr, "serve", "limits, timeouts, --batch and --concurrency must be positive")
 	}
 	logOut = stderr
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/gliner-go/gliner/internal/offsets"
 	"github.com/gliner-go/gliner/tokenize"
 )
 
@@ -18,7 +19,7 @@ func init() {
 	register(command{name: "tokenize", summary: "show the sub-word tokens of texts or pre-split words", run: runTokenize})
 }
 
-const tokenizeHelp = `usage: gliner tokenize --tokenizer PATH [flags]
+const tokenizeHelp = `usage: gliner tokenize --tokenizer PATH [flags] [-]
 
 Reads one text per line on stdin (with --words, one JSON array of words per
 line) and writes one JSON object per line:
@@ -53,36 +54,35 @@ func runTokenize(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.noSpecial, "no-special", false, "do not add special tokens such as [CLS] and [SEP]")
 	fs.StringVar(&f.offsets, "offsets", "runes", "offset unit: runes (code points), bytes or utf16")
 	fs.Usage = func() { fmt.Fprint(stderr, tokenizeHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
 	}
-	var err error
-	switch {
-	case f.tokenizer == "":
-		err = errors.New("--tokenizer is required")
-	case f.offsets != "runes" && f.offsets != "bytes" && f.offsets != "utf16":
-		err = fmt.Errorf("--offsets must be runes, bytes or utf16, not %q", f.offsets)
-	case fs.NArg() > 0:
-		err = fmt.Errorf("unexpected argument %q (texts are read from stdin)", fs.Arg(0))
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "gliner tokenize: %v\n", err)
-		fs.Usage()
-		return exitUsage
+	if err := f.check(pos); err != nil {
+		return usageError(stderr, "tokenize", "%v", err)
 	}
 	tok, err := tokenize.Load(f.tokenizer)
 	if err != nil {
-		fmt.Fprintf(stderr, "gliner tokenize: %v\n", err)
-		return exitRuntime
+		return runtimeError(stderr, "tokenize", err)
 	}
 	if err := tokenizeStream(tok, stdin, stdout, f); err != nil {
-		fmt.Fprintf(stderr, "gliner tokenize: %v\n", err)
-		return exitRuntime
+		return runtimeError(stderr, "tokenize", err)
 	}
 	return exitOK
+}
+
+// check validates the flags and the positional arguments (only "-", stdin).
+func (f *tokenizeFlags) check(pos []string) error {
+	for _, p := range pos {
+		if p != stdinName {
+			return fmt.Errorf("unexpected argument %q (texts are read from stdin)", p)
+		}
+	}
+	if f.tokenizer == "" {
+		return errors.New("--tokenizer is required")
+	}
+	_, err := offsets.Parse(f.offsets)
+	return err
 }
 
 // tokenizeOutput is one output line.

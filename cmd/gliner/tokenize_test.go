@@ -79,7 +79,7 @@ func TestTokenizeCommand(t *testing.T) {
 			[]string{`{"ids":[1,573,601,269,1749,8728,2],"tokens":["[CLS]","▁My","▁name","▁is","▁James","▁Bond","[SEP]"],"word_ids":[null,0,1,2,3,4,null],"offsets":[[0,0],[0,2],[2,7],[7,10],[10,16],[16,21],[0,0]]}`},
 		},
 		{
-			// gline-rs test2 (spec §2.4): GLiNER's prompt for two labels.
+			// gline-rs test2 (docs/reference.md §2.4): GLiNER's prompt for two labels.
 			"words", []string{"--words"}, `["<<ENT>>","movie character","<<ENT>>","vehicle","<<SEP>>","My","name","is","James","Bond"]` + "\r\n",
 			[]string{`{"ids":[1,128002,1421,1470,128002,1508,128003,573,601,269,1749,8728,2],` +
 				`"tokens":["[CLS]","<<ENT>>","▁movie","▁character","<<ENT>>","▁vehicle","<<SEP>>","▁My","▁name","▁is","▁James","▁Bond","[SEP]"],` +

@@ -19,6 +19,8 @@ It rewrites, next to this script:
               run that lasts as long as a test wants (cancellation tests).
   int32out.onnx  input a int64 [n]; outputs same int64 [n], narrow int32 [n]
               (an output type Run does not return).
+  half.onnx   input x float16 [n], v float32 [m]; outputs y float16 [n] = x,
+              w float32 [n] = Cast(x), vh float16 [m] = Cast(v) (float16 I/O).
   iface.onnx  odd inputs and outputs (see iface below) for the test comparing
               encoder's reading of a graph's interface with ONNX Runtime's.
 
@@ -175,8 +177,29 @@ def int32out():
     save(helper.make_model(graph, opset_imports=OPSET), "int32out.onnx")
 
 
+def half():
+    """float16 input and outputs: y = x (float16 out, widened by Run), w =
+    Cast(x) to float32 (ONNX Runtime's widening, to compare with), vh =
+    Cast(v) to float16 (ONNX Runtime's narrowing of float32 values)."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT16, ["n"])
+    v = helper.make_tensor_value_info("v", TensorProto.FLOAT, ["m"])
+    nodes = [
+        helper.make_node("Identity", ["x"], ["y"]),
+        helper.make_node("Cast", ["x"], ["w"], to=TensorProto.FLOAT),
+        helper.make_node("Cast", ["v"], ["vh"], to=TensorProto.FLOAT16),
+    ]
+    outs = [
+        helper.make_tensor_value_info("y", TensorProto.FLOAT16, ["n"]),
+        helper.make_tensor_value_info("w", TensorProto.FLOAT, ["n"]),
+        helper.make_tensor_value_info("vh", TensorProto.FLOAT16, ["m"]),
+    ]
+    graph = helper.make_graph(nodes, "half", [x, v], outs)
+    save(helper.make_model(graph, opset_imports=OPSET), "half.onnx")
+
+
 if __name__ == "__main__":
     basic()
     slow()
     iface()
     int32out()
+    half()

@@ -18,7 +18,7 @@ type Extractor interface {
 }
 
 // Options configures [Run]. The zero value scores strictly with default
-// labels, batches of 8 and no limit.
+// labels, all texts in one extractor call and no limit.
 type Options struct {
 	// Match is the matching mode; zero means [MatchStrict].
 	Match Match
@@ -29,7 +29,10 @@ type Options struct {
 	Labels map[string]string
 	// Extract are the per-call options passed to the extractor.
 	Extract []gliner.ExtractOption
-	// Batch is the number of texts per extractor call; zero means 8.
+	// Batch is the number of texts per extractor call; zero passes all
+	// texts in one call. The model owns batching (gliner.WithBatchSize):
+	// give Batch the model's batch size, so that each call is one model
+	// call and the latency per text and the progress are per model call.
 	Batch int
 	// Limit, when positive, evaluates only the first Limit documents.
 	Limit int
@@ -121,8 +124,12 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 	var mem memSampler
 	latencies := make([]float64, 0, len(docs))
 	start := time.Now()
-	for i := 0; i < len(docs); i += opts.Batch {
-		batch := docs[i:min(i+opts.Batch, len(docs))]
+	step := opts.Batch
+	if step <= 0 {
+		step = max(len(docs), 1)
+	}
+	for i := 0; i < len(docs); i += step {
+		batch := docs[i:min(i+step, len(docs))]
 		t0 := time.Now()
 		preds, err := ex.ExtractBatch(ctx, docTexts(batch), labels, opts.Extract...)
 		elapsed := time.Since(t0)
@@ -151,9 +158,6 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 func (o Options) withDefaults() Options {
 	if o.Match == 0 {
 		o.Match = MatchStrict
-	}
-	if o.Batch <= 0 {
-		o.Batch = 8
 	}
 	return o
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // wordPattern is GLiNER's default word splitter, `\w+(?:[-_]\w+)*|\S` with
-// Python's Unicode \w and \s spelled out (see the inference spec, §1.1).
+// Python's Unicode \w and \s spelled out (see docs/reference.md §1.1).
 var wordPattern = regexp.MustCompile(`[\p{L}\p{N}_]+(?:[-_][\p{L}\p{N}_]+)*|[^\t\n\x0B\f\r\x1C-\x1F \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]`)
 
 // WordCount is the number of words in s as the model splits them (GLiNER's

@@ -8,48 +8,59 @@ import (
 // Variant is which ONNX export of a model to fetch.
 type Variant int
 
-// The ONNX variants.
+// The ONNX variants of published GLiNER folders: model.onnx (FP32) and
+// model_<name>.onnx for the others.
 const (
 	FP32 Variant = iota
 	FP16
 	INT8
+	UINT8
+	Quantized
+	Q4
+	Q4F16
+	BNB4
 )
 
-// String returns "fp32", "fp16" or "int8".
+var variantNames = [...]string{
+	FP32: "fp32", FP16: "fp16", INT8: "int8", UINT8: "uint8",
+	Quantized: "quantized", Q4: "q4", Q4F16: "q4f16", BNB4: "bnb4",
+}
+
+// String returns the variant's name: "fp32", "fp16", "int8", "uint8",
+// "quantized", "q4", "q4f16" or "bnb4".
 func (v Variant) String() string {
-	switch v {
-	case FP32:
-		return "fp32"
-	case FP16:
-		return "fp16"
-	case INT8:
-		return "int8"
+	if v >= 0 && int(v) < len(variantNames) {
+		return variantNames[v]
 	}
 	return fmt.Sprintf("Variant(%d)", int(v))
 }
 
-// ParseVariant parses fp32, fp16 or int8 ("quantized" is accepted for int8).
+// ParseVariant parses a variant name (case-insensitive; "" is fp32).
 func ParseVariant(s string) (Variant, error) {
-	switch strings.ToLower(s) {
-	case "fp32", "":
+	if s == "" {
 		return FP32, nil
-	case "fp16":
-		return FP16, nil
-	case "int8", "quantized":
-		return INT8, nil
 	}
-	return 0, fmt.Errorf("%w: %q (want fp32, fp16 or int8)", ErrBadVariant, s)
+	for v, name := range variantNames {
+		if strings.EqualFold(s, name) {
+			return Variant(v), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: %q (want one of %s)", ErrBadVariant, s, strings.Join(variantNames[:], ", "))
 }
 
-// onnxCandidates lists the file names of a variant in order of preference.
+// onnxCandidates lists the file names of a variant in order of preference:
+// under onnx/ first, as published, then at the top level. int8 falls back
+// to model_quantized.onnx, the name older exports gave their 8-bit graph.
 func (v Variant) onnxCandidates() []string {
-	switch v {
-	case FP16:
-		return []string{"onnx/model_fp16.onnx", "model_fp16.onnx"}
-	case INT8:
-		return []string{"onnx/model_int8.onnx", "onnx/model_quantized.onnx", "model_int8.onnx", "model_quantized.onnx"}
+	if v == FP32 {
+		return []string{"model.onnx", "onnx/model.onnx"}
 	}
-	return []string{"model.onnx", "onnx/model.onnx"}
+	name := "model_" + v.String() + ".onnx"
+	cands := []string{"onnx/" + name, name}
+	if v == INT8 {
+		cands = []string{"onnx/" + name, "onnx/model_quantized.onnx", name, "model_quantized.onnx"}
+	}
+	return cands
 }
 
 // ConfigFile is the file that makes a folder a GLiNER model.
@@ -64,9 +75,9 @@ var tokenizerFiles = []string{
 // SelectFiles picks, from a repository's file names, what a GLiNER model
 // folder needs: gliner_config.json, the tokenizer files present, the first
 // ONNX file of the variant's candidates (fp32: model.onnx, onnx/model.onnx;
-// fp16: onnx/model_fp16.onnx, model_fp16.onnx; int8: onnx/model_int8.onnx,
-// onnx/model_quantized.onnx, then the same at the top level) and its
-// external-data file (name + "_data" or ".data") when present.
+// the others: onnx/model_<variant>.onnx, model_<variant>.onnx; int8 also
+// takes model_quantized.onnx) and its external-data file (name + "_data" or
+// ".data") when present. No other graph is selected.
 func SelectFiles(names []string, v Variant) ([]string, error) {
 	have := map[string]bool{}
 	for _, n := range names {

@@ -4,19 +4,24 @@
 //
 //	POST /v1/extract   {"text": "...", "labels": ["disease"], "threshold": 0.5,
 //	                    "nested": false, "multi_label": false,
-//	                    "label_thresholds": {"disease": 0.3}}
-//	                   → 200 {"entities": [{"label", "score", "text", "start", "end", "rune_start", "rune_end"}]}
+//	                    "label_thresholds": {"disease": 0.3}, "offsets": "runes"}
+//	                   → 200 {"entities": [{"start", "end", "text", "label", "score"}]}
 //	                   with "texts": [...] instead of "text":
 //	                   → 200 {"results": [{"entities": [...]}, ...]}
 //	GET  /healthz      → 200 {"status": "ok"}
 //	GET  /metrics      → Prometheus text exposition (version 0.0.4)
 //
-// Offsets: start and end are byte offsets into the UTF-8 text, rune_start
-// and rune_end code-point offsets, all half-open.
+// Offsets: start and end are half-open offsets into the text in the unit
+// the request's "offsets" names: "runes" (code points, the default), "bytes"
+// (UTF-8) or "utf16" (code units), the same units and default as the CLI's
+// extract --offsets (package internal/offsets). Repeated labels are passed
+// to the model, which keeps the first of each, as the library and the CLI
+// do; they count once against the label limit.
 //
 // Errors are JSON bodies {"error": "message"} with these statuses:
 // 400 malformed JSON, neither or both of text and texts, no labels, an empty
-// or duplicate label, too many labels or texts, a threshold outside [0, 1];
+// label, too many labels or texts, a threshold outside [0, 1], an unknown
+// offsets unit;
 // 405 wrong method; 413 body larger than the limit; 415 a Content-Type other
 // than application/json, text/json or (what curl -d sends)
 // application/x-www-form-urlencoded, the body being parsed as JSON in all

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/gliner-go/gliner/gliner"
+	"github.com/gliner-go/gliner/internal/offsets"
 )
 
 // ExtractRequest is the body of POST /v1/extract. Exactly one of Text and
@@ -21,11 +22,15 @@ type ExtractRequest struct {
 	Nested          bool               `json:"nested,omitempty"`
 	MultiLabel      bool               `json:"multi_label,omitempty"`
 	LabelThresholds map[string]float64 `json:"label_thresholds,omitempty"`
+	// Offsets is the unit of the answer's offsets: "runes" (code points,
+	// the default), "bytes" or "utf16", as the CLI's --offsets.
+	Offsets string `json:"offsets,omitempty"`
 }
 
-// ExtractResponse is the answer to a request with "text".
+// ExtractResponse is the answer to a request with "text". Offsets are in
+// the request's unit.
 type ExtractResponse struct {
-	Entities []gliner.Entity `json:"entities"`
+	Entities []offsets.Entity `json:"entities"`
 }
 
 // BatchResponse is the answer to a request with "texts": one result per
@@ -44,7 +49,7 @@ func (s *Server) handleExtract(w http.ResponseWriter, r *http.Request) {
 		writeError(w, code, err.Error())
 		return
 	}
-	req, texts, err := s.parse(body)
+	req, texts, unit, err := s.parse(body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -64,21 +69,14 @@ func (s *Server) handleExtract(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.texts.Add(int64(len(texts)))
 	if req.Text != nil {
-		writeJSON(w, http.StatusOK, ExtractResponse{Entities: nonNil(ents[0])})
+		writeJSON(w, http.StatusOK, ExtractResponse{Entities: offsets.Convert(texts[0], ents[0], unit)})
 		return
 	}
 	out := BatchResponse{Results: make([]ExtractResponse, len(ents))}
 	for i, e := range ents {
-		out.Results[i].Entities = nonNil(e)
+		out.Results[i].Entities = offsets.Convert(texts[i], e, unit)
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func nonNil(e []gliner.Entity) []gliner.Entity {
-	if e == nil {
-		return []gliner.Entity{}
-	}
-	return e
 }
 
 func (s *Server) run(ctx context.Context, req *ExtractRequest, texts []string) ([][]gliner.Entity, error) {
@@ -125,31 +123,41 @@ func options(req *ExtractRequest) []gliner.ExtractOption {
 }
 
 // parse decodes and validates a request body.
-func (s *Server) parse(body []byte) (*ExtractRequest, []string, error) {
+func (s *Server) parse(body []byte) (*ExtractRequest, []string, offsets.Unit, error) {
 	var req ExtractRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return nil, nil, fmt.Errorf("malformed JSON body: %v", err)
+		return nil, nil, 0, fmt.Errorf("malformed JSON body: %v", err)
 	}
 	if dec.More() {
-		return nil, nil, errors.New("malformed JSON body: more than one value")
+		return nil, nil, 0, errors.New("malformed JSON body: more than one value")
 	}
-	var texts []string
+	texts, err := req.texts()
+	if err == nil {
+		err = s.validate(&req, texts)
+	}
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	unit, err := offsets.Parse(req.Offsets)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf(`"offsets" must be runes, bytes or utf16, not %q`, req.Offsets)
+	}
+	return &req, texts, unit, nil
+}
+
+// texts returns the request's texts: its one "text" or its "texts".
+func (req *ExtractRequest) texts() ([]string, error) {
 	switch {
 	case req.Text != nil && req.Texts != nil:
-		return nil, nil, errors.New(`give "text" or "texts", not both`)
+		return nil, errors.New(`give "text" or "texts", not both`)
 	case req.Text != nil:
-		texts = []string{*req.Text}
+		return []string{*req.Text}, nil
 	case req.Texts != nil:
-		texts = req.Texts
-	default:
-		return nil, nil, errors.New(`missing "text" or "texts"`)
+		return req.Texts, nil
 	}
-	if err := s.validate(&req, texts); err != nil {
-		return nil, nil, err
-	}
-	return &req, texts, nil
+	return nil, errors.New(`missing "text" or "texts"`)
 }
 
 func (s *Server) validate(req *ExtractRequest, texts []string) error {
@@ -159,15 +167,17 @@ func (s *Server) validate(req *ExtractRequest, texts []string) error {
 	if len(req.Labels) == 0 {
 		return errors.New(`"labels" must list at least one label`)
 	}
-	if len(req.Labels) > s.cfg.MaxLabels {
-		return fmt.Errorf("%d labels exceed the limit of %d", len(req.Labels), s.cfg.MaxLabels)
-	}
+	// Repeated labels are passed on: the model drops repeats, keeping the
+	// first, as it does for the library and the CLI.
 	seen := map[string]bool{}
 	for _, l := range req.Labels {
-		if l == "" || seen[l] {
-			return fmt.Errorf("label %q is empty or repeated", l)
+		if l == "" {
+			return errors.New(`"labels" has an empty label`)
 		}
 		seen[l] = true
+	}
+	if len(seen) > s.cfg.MaxLabels {
+		return fmt.Errorf("%d labels exceed the limit of %d", len(seen), s.cfg.MaxLabels)
 	}
 	if req.Threshold != nil && !in01(*req.Threshold) {
 		return fmt.Errorf("threshold %v is outside [0, 1]", *req.Threshold)

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gliner-go/gliner/gliner"
 )
@@ -53,7 +54,8 @@ func (f *fake) ExtractBatch(ctx context.Context, texts, labels []string, opts ..
 	for i, text := range texts {
 		for _, l := range labels {
 			if at := strings.Index(text, l); at >= 0 {
-				out[i] = append(out[i], gliner.Entity{Label: l, Score: 0.9, Text: l, Start: at, End: at + len(l), RuneStart: at, RuneEnd: at + len(l)})
+				rs := utf8.RuneCountInString(text[:at])
+				out[i] = append(out[i], gliner.Entity{Label: l, Score: 0.9, Text: l, Start: at, End: at + len(l), RuneStart: rs, RuneEnd: rs + utf8.RuneCountInString(l)})
 			}
 		}
 	}
@@ -124,6 +126,38 @@ func TestExtractSingleAndBatch(t *testing.T) {
 	}
 }
 
+// TestOffsetUnits checks the "offsets" field: code points by default, bytes
+// and UTF-16 units on request, as the CLI's --offsets.
+func TestOffsetUnits(t *testing.T) {
+	_, url, _ := start(t, &fake{}, Config{})
+	// "é" is 2 bytes and 1 unit; "😀" is 4 bytes and 2 UTF-16 units.
+	for _, tc := range []struct {
+		unit       string
+		start, end float64
+	}{{"", 3, 9}, {"runes", 3, 9}, {"bytes", 7, 13}, {"utf16", 4, 10}} {
+		body := `{"text":"é😀 cancer","labels":["cancer"]` + map[bool]string{true: "", false: `,"offsets":"` + tc.unit + `"`}[tc.unit == ""] + `}`
+		code, m, _ := post(t, http.DefaultClient, url, body)
+		if code != 200 {
+			t.Fatalf("%q: status %d: %v", tc.unit, code, m)
+		}
+		e := m["entities"].([]any)[0].(map[string]any)
+		if e["start"] != tc.start || e["end"] != tc.end || e["text"] != "cancer" {
+			t.Errorf("offsets %q: entity %v, want start %v end %v", tc.unit, e, tc.start, tc.end)
+		}
+	}
+}
+
+// TestRepeatedLabels checks that repeated labels are accepted and passed on
+// (the model keeps the first of each, as for the library and the CLI), and
+// count once against MaxLabels.
+func TestRepeatedLabels(t *testing.T) {
+	_, url, _ := start(t, &fake{}, Config{MaxLabels: 2})
+	code, m, _ := post(t, http.DefaultClient, url, `{"text":"cancer and aspirin","labels":["cancer","aspirin","cancer"]}`)
+	if code != 200 {
+		t.Fatalf("status %d: %v", code, m)
+	}
+}
+
 func TestBadRequests(t *testing.T) {
 	_, url, _ := start(t, &fake{}, Config{MaxBody: 200, MaxLabels: 3, MaxTexts: 2})
 	for _, tc := range []struct {
@@ -139,7 +173,8 @@ func TestBadRequests(t *testing.T) {
 		{"both", `{"text":"a","texts":["b"],"labels":["x"]}`, 400, "not both"},
 		{"no labels", `{"text":"a","labels":[]}`, 400, "at least one label"},
 		{"too many labels", `{"text":"a","labels":["a","b","c","d"]}`, 400, "4 labels exceed the limit of 3"},
-		{"duplicate label", `{"text":"a","labels":["a","a"]}`, 400, "repeated"},
+		{"empty label", `{"text":"a","labels":["a",""]}`, 400, "empty label"},
+		{"offsets", `{"text":"a","labels":["a"],"offsets":"words"}`, 400, `"offsets" must be`},
 		{"too many texts", `{"texts":["a","b","c"],"labels":["a"]}`, 400, "3 texts exceed"},
 		{"threshold", `{"text":"a","labels":["a"],"threshold":1.5}`, 400, "outside [0, 1]"},
 		{"label threshold", `{"text":"a","labels":["a"],"label_thresholds":{"b":0.5}}`, 400, "label_thresholds"},

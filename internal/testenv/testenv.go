@@ -1,10 +1,11 @@
-// Package testenv locates what the test suites need outside the module: the
-// shared data folder beside the repository, the repository root, and tools
-// installed by the set-up scripts.
+// Package testenv locates what the test suites need: the repository root,
+// the real corpora and tokenizer files (testdata/shared/data in the
+// repository), and tools installed by the set-up scripts.
 //
-// Tests that lack a prerequisite skip with a message saying how to get it,
-// except when GLINER_REQUIRE_SHARED=1 (set by .ci/run), where a missing
-// prerequisite fails the test.
+// Tests that lack a prerequisite (ONNX Runtime, python3-torch, the node
+// oracles) skip with a message saying how to get it, except when
+// GLINER_REQUIRE_SHARED=1 (set by .ci/run): then nothing may be skipped and
+// a missing prerequisite fails the test.
 package testenv
 
 import (
@@ -16,12 +17,16 @@ import (
 )
 
 // RequireEnv is the environment variable that turns missing prerequisites
-// into failures.
+// into failures: with it set to 1, no test may skip for want of data or
+// tools.
 const RequireEnv = "GLINER_REQUIRE_SHARED"
 
 // SharedEnv overrides the location of the shared folder (the one holding
-// data/, spec/ ...). By default it is ../shared relative to the repository root.
+// data/). By default it is testdata/shared in the repository.
 const SharedEnv = "GLINER_SHARED_DIR"
+
+// sharedRel is the shared folder's place in the repository.
+const sharedRel = "testdata/shared"
 
 var (
 	rootOnce sync.Once
@@ -64,8 +69,10 @@ func Missing(tb testing.TB, format string, args ...any) {
 	tb.Skipf("skipping: "+format, args...)
 }
 
-// SharedDir returns the shared folder (containing data/ and spec/), or skips
-// or fails the test when it is absent.
+// SharedDir returns the shared folder (containing data/): $GLINER_SHARED_DIR
+// when set, else testdata/shared of the repository. It skips or fails the
+// test when the folder is absent (a copy of the module without its test
+// data, such as the module cache's).
 func SharedDir(tb testing.TB) string {
 	tb.Helper()
 	dir := os.Getenv(SharedEnv)
@@ -75,17 +82,17 @@ func SharedDir(tb testing.TB) string {
 			Missing(tb, "no go.mod above the working directory")
 			return ""
 		}
-		dir = filepath.Join(root, "..", "shared")
+		dir = filepath.Join(root, filepath.FromSlash(sharedRel))
 	}
 	if st, err := os.Stat(filepath.Join(dir, "data")); err != nil || !st.IsDir() {
-		Missing(tb, "shared data not found at %s (set %s or place shared/ beside the repository)", dir, SharedEnv)
+		Missing(tb, "shared data not found at %s (it is %s in a clone of the repository; or set %s)", dir, sharedRel, SharedEnv)
 		return ""
 	}
 	return dir
 }
 
-// DataFile returns the path of a file below shared/data, or skips or fails
-// the test when it is absent.
+// DataFile returns the path of a file below the shared folder's data/, or
+// skips or fails the test when it is absent.
 func DataFile(tb testing.TB, rel string) string {
 	tb.Helper()
 	p := filepath.Join(SharedDir(tb), "data", filepath.FromSlash(rel))

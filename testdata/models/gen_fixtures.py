@@ -4,7 +4,7 @@
     /usr/bin/python3 testdata/models/gen_fixtures.py [--only NAME ...]
 
 Needs Debian python3-torch, python3-onnx, python3-sentencepiece and the shared
-folder (GLINER_SHARED_DIR, default ../shared beside the repository). Run
+folder (GLINER_SHARED_DIR, default testdata/shared in the repository). Run
 scripts/setup-train.sh first for OpenBLAS (the generator is ~10x slower with
 Debian's reference BLAS; the weights depend on the BLAS used).
 
@@ -63,7 +63,7 @@ SAMPLE_LABELS = ["disease", "chemical", "gene"]
 
 
 def shared_dir():
-    d = os.environ.get("GLINER_SHARED_DIR") or os.path.join(REPO, "..", "shared")
+    d = os.environ.get("GLINER_SHARED_DIR") or os.path.join(REPO, "testdata", "shared")
     if not os.path.isdir(os.path.join(d, "data", "conll")):
         sys.exit("gen_fixtures: shared data not found at %s (set GLINER_SHARED_DIR)" % d)
     return os.path.abspath(d)

@@ -11,7 +11,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 py=/usr/bin/python3
-shared="${GLINER_SHARED_DIR:-$root/../shared}"
+shared="${GLINER_SHARED_DIR:-$root/testdata/shared}"
 name=bi-span
 dir=testdata/models/$name
 ckpt=$dir/checkpoint/$name.pt

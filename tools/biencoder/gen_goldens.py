@@ -1,12 +1,12 @@
 """Reference outputs of a bi-encoder fixture: testdata/golden/<fixture>.jsonl.gz.
 
-    /usr/bin/python3 tools/biencoder/gen_goldens.py [--shared ../shared] [--models testdata/models] bi-span
+    /usr/bin/python3 tools/biencoder/gen_goldens.py [--shared testdata/shared] [--models testdata/models] bi-span
 
 The fixture folder is the output of scripts/export_biencoder.py (--fixture
 --one-graph) plus its torch checkpoint under checkpoint/. The reference
-pipeline is tools/reference/gliner_ref.py's (words §1, truncation §2.1,
+pipeline is tools/reference/gliner_ref.py's (docs/reference.md: words §1, truncation §2.1,
 pre-tokenized encoding through the Rust Hugging Face tokenizers §2.4, words_mask
-§2.5, spans §3, decoding §5) with the bi-encoder differences of spec §6: the
+§2.5, spans §3, decoding §5) with the bi-encoder differences of docs/reference.md §6: the
 text sequence has no prompt (words_mask numbered from 1), and labels are
 tokenized on their own with the label tokenizer (labels_tokenizer/) as plain
 strings with special tokens, padded to the longest (padding="longest"). The
@@ -165,7 +165,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default=os.path.join(REPO, "testdata", "models"))
     ap.add_argument("--out", default=os.path.join(REPO, "testdata", "golden"))
-    ap.add_argument("--shared", default=os.environ.get("GLINER_SHARED_DIR", os.path.join(REPO, "..", "shared")))
+    ap.add_argument("--shared", default=os.environ.get("GLINER_SHARED_DIR", os.path.join(REPO, "testdata", "shared")))
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("fixtures", nargs="+")
     a = ap.parse_args()

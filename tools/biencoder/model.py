@@ -4,7 +4,7 @@ Attribute and method names follow urchade/GLiNER 0.2.27
 (gliner/modeling/encoder.py `BiEncoder`, gliner/modeling/base.py
 `BaseBiEncoderModel`, `BiEncoderSpanModel`) so that
 scripts/export_biencoder.py works unchanged on this fixture and on a real
-`gliner` checkpoint (spec §4.4, §6):
+`gliner` checkpoint (docs/reference.md §4.4, §6):
 
     core.token_rep_layer                 BiEncoder
         .bert_layer                      text encoder (here: tools/train TokenEncoder)
@@ -85,7 +85,7 @@ class BiEncoder(nn.Module):
 
 def extract_word_embeddings(token_embeds, words_mask, text_lengths, W):
     """words[b, m-1] = token_embeds[b, t] where words_mask[b, t] = m > 0 (first
-    sub-token of each word); mask = arange(W) < text_lengths (spec §2.7 step 3)."""
+    sub-token of each word); mask = arange(W) < text_lengths (docs/reference.md §2.7 step 3)."""
     widx = torch.arange(W)
     onehot = ((words_mask.unsqueeze(-1) - 1) == widx.view(1, 1, -1)).to(token_embeds.dtype)  # [B,T,W]
     words = torch.matmul(onehot.transpose(1, 2), token_embeds)  # [B,W,D]

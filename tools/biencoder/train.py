@@ -1,6 +1,6 @@
 """Train the bi-encoder fixture (tools/biencoder/model.py) on the shared corpora.
 
-    /usr/bin/python3 -m tools.biencoder.train --shared ../shared --out /tmp/bi/bi-span.pt [--minutes 8]
+    /usr/bin/python3 -m tools.biencoder.train --shared testdata/shared --out /tmp/bi/bi-span.pt [--minutes 8]
 
 Text encoder over DeBERTa-v3 ids (the real spm.model), label encoder over the
 uncased BERT WordPiece ids of all-MiniLM-L6-v2 (the label encoder family of
@@ -63,7 +63,7 @@ def label_vocab(lt):
 
 
 def encode_texts(words_list, tok, K):
-    """Bi-encoder text tensors: [CLS] words [SEP], no prompt, words_mask from 1 (spec §6)."""
+    """Bi-encoder text tensors: [CLS] words [SEP], no prompt, words_mask from 1 (docs/reference.md §6)."""
     seqs, wms = [], []
     for words in words_list:
         ids, wm = [tok.cls_id], [0]

@@ -1,6 +1,6 @@
 """Train and export the BIO token-classification fixture (testdata/models/bio-bert).
 
-    /usr/bin/python3 -m tools.bio.train --shared ../shared --out testdata/models/bio-bert
+    /usr/bin/python3 -m tools.bio.train --shared testdata/shared --out testdata/models/bio-bert
 
 Data: the NCBI-disease and BC5CDR training splits (shared/data/conll/*/train.tsv,
 word<TAB>IOB2 tag). Tags: O, B-Disease, I-Disease, B-Chemical, I-Chemical

@@ -1,7 +1,7 @@
 """Write testdata/golden/<fixture>.jsonl.gz and <fixture>.batched.jsonl.gz.
 
     /usr/bin/python3 tools/reference/gen_goldens.py --models testdata/models \
-        --out testdata/golden [--shared ../shared] [FIXTURE ...]
+        --out testdata/golden [--shared testdata/shared] [FIXTURE ...]
 
 Format: testdata/golden/README.md.  Every text is run alone (batch of one);
 the batched file runs groups of three texts padded together and checks that
@@ -275,7 +275,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default=os.path.join(g.REPO, "testdata", "models"))
     ap.add_argument("--out", default=os.path.join(g.REPO, "testdata", "golden"))
-    ap.add_argument("--shared", default=os.environ.get("GLINER_SHARED_DIR", os.path.join(g.REPO, "..", "shared")))
+    ap.add_argument("--shared", default=os.environ.get("GLINER_SHARED_DIR", os.path.join(g.REPO, "testdata", "shared")))
     ap.add_argument("--limit", type=int, default=0, help="only the first N corpus texts (for quick checks)")
     ap.add_argument("--ort-check", action="store_true",
                     help="also run model.onnx with onnxruntime-node (tools/gliner-js) on the reference tensors and report differences")

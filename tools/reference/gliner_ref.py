@@ -1,6 +1,6 @@
 """Independent Python reference of GLiNER (urchade/GLiNER 0.2.27) inference.
 
-Written from the project's specification (shared spec "gliner-inference.md",
+Written from the reference behaviour the project documents (docs/reference.md,
 sections cited as §N), not from the Go code.  It is the oracle the Go tests
 compare against (through the golden files written by gen_goldens.py).
 

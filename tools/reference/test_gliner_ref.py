@@ -17,7 +17,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gliner_ref as g  # noqa: E402
 
-SHARED = os.environ.get("GLINER_SHARED_DIR", os.path.join(g.REPO, "..", "shared"))
+SHARED = os.environ.get("GLINER_SHARED_DIR", os.path.join(g.REPO, "testdata", "shared"))
 BERT_TOK = os.path.join(SHARED, "data", "tokenizers", "bert-base-uncased.tokenizer.json")
 SPM = os.path.join(SHARED, "data", "tokenizers", "deberta-v3.spm.model")
 ORACLE = os.path.join(g.REPO, "tools", "oracle", "node_modules", "@anush008", "tokenizers")

@@ -1,7 +1,7 @@
 """Training data: CoNLL readers, GLiNER-style examples, batching.
 
 A CoNLL sentence (`token<TAB>tag`, BIO) is re-split into the words GLiNER's
-whitespace splitter would produce at inference (spec §1.1, regex
+whitespace splitter would produce at inference (docs/reference.md §1.1, regex
 `\\w+(?:[-_]\\w+)*|\\S` over each token), and its entities become word spans
 (start, end inclusive, type).
 
@@ -156,7 +156,7 @@ def make_example(sent, rng, max_width, train=True, n_neg=(0, 3), max_len=None, c
 
 
 def encode(examples, tok, max_width, with_targets=True):
-    """Build the GLiNER span-model input tensors (spec §2–§3) for a batch.
+    """Build the GLiNER span-model input tensors (docs/reference.md §2–§3) for a batch.
 
     examples: list of (words, labels, spans). Returns a dict with input_ids,
     attention_mask, words_mask, text_lengths, span_idx, span_mask and, when

@@ -1,7 +1,7 @@
 """Score a checkpoint on whole CoNLL splits: strict micro P/R/F1, flat greedy decoding, threshold 0.5.
 
     /usr/bin/python3 -m tools.train.evaluate --checkpoint /tmp/gliner-default/best.pt \\
-        --shared ../shared --split devel [--corpus ncbi-disease --corpus bc5cdr --corpus bc2gm]
+        --shared testdata/shared --split devel [--corpus ncbi-disease --corpus bc5cdr --corpus bc2gm]
 
 Words come from GLiNER's regex over each CoNLL token; labels are the canonical
 type names ("disease"; "chemical", "disease"; "gene"); gold mentions of any

@@ -1,7 +1,7 @@
 """Export a trained checkpoint to a GLiNER model folder.
 
 Writes model.onnx (TorchScript exporter, opset 17), gliner_config.json with the
-fields of spec §7 and their true values, the tokenizer files, and checks the
+fields of docs/reference.md §7 and their true values, the tokenizer files, and checks the
 graph (onnx.checker, input/output names, dtypes, ranks).
 
     /usr/bin/python3 -m tools.train.export --checkpoint CKPT.pt --out DIR [--layout new|old]

@@ -1,7 +1,7 @@
 """GLiNER-architecture modules (uni-encoder span and token-level models).
 
 The graph mirrors urchade/GLiNER (gliner/modeling/*) so that the exported ONNX
-file has exactly the published contract (spec §2.7, §3, §4.2, §4.3, §4.6):
+file has exactly the published contract (docs/reference.md §2.7, §3, §4.2, §4.3, §4.6):
 
     sub-word ids -> remap -> embedding -> Transformer encoder (trained from
     scratch) -> optional Linear projection -> label embeddings at the

@@ -1,6 +1,6 @@
 """Train a GLiNER-architecture model from scratch on the shared biomedical corpora.
 
-    /usr/bin/python3 -m tools.train.train --preset default --shared ../shared \\
+    /usr/bin/python3 -m tools.train.train --preset default --shared testdata/shared \\
         --workdir /tmp/gliner-default --export-dir internal/builtin/model
 
 Seeded and deterministic on CPU (same seed, thread count and worker count ->
@@ -111,7 +111,7 @@ def remap_rows(keep, special, unk_id, vocab_size):
 
 
 def greedy_flat(cands):
-    """cands: list of (score, s, e, c) in (s,k,c) enumeration order -> kept list (spec §5.2, flat)."""
+    """cands: list of (score, s, e, c) in (s,k,c) enumeration order -> kept list (docs/reference.md §5.2, flat)."""
     order = sorted(range(len(cands)), key=lambda i: -cands[i][0])
     kept = []
     for i in order:
@@ -134,7 +134,7 @@ def decode_span(logits, lengths, threshold=0.5):
 
 
 def decode_token(logits, lengths, threshold=0.5):
-    """Token-level decoding (spec §5.4) on [B,W,C,3] logits, flat greedy."""
+    """Token-level decoding (docs/reference.md §5.4) on [B,W,C,3] logits, flat greedy."""
     p = torch.sigmoid(logits)
     out = []
     for b in range(p.shape[0]):

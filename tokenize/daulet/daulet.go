@@ -1,6 +1,19 @@
-//go:build daulet
-
-package tokenize
+// Package daulet is a [tokenize.Tokenizer] backed by the Rust Hugging Face
+// tokenizers library through github.com/daulet/tokenizers (cgo). It links
+// libtokenizers.a, which the daulet/tokenizers project builds with cargo
+// (see its README); the pure-Go [tokenize.Pipeline] is the default and
+// needs neither.
+//
+// The package is a module of its own (github.com/gliner-go/gliner/tokenize/daulet),
+// so that programs using github.com/gliner-go/gliner do not download
+// github.com/daulet/tokenizers: only a program that imports this package does.
+//
+// # Errors
+//
+// [New] returns a *[tokenize.ConfigError] for a file that is not a
+// tokenizer.json, and an error wrapping [ErrTokenizer] when the Rust
+// library rejects it.
+package daulet
 
 import (
 	"encoding/json"
@@ -12,18 +25,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/daulet/tokenizers"
+	"github.com/gliner-go/gliner/tokenize"
 )
 
-// ErrDaulet reports a tokenizer.json that the Rust library rejects, or whose
-// post-processor does not wrap a single sequence as prefix + sequence +
-// suffix (which EncodeWords needs).
-var ErrDaulet = errors.New("tokenize: rust tokenizers backend")
+// ErrTokenizer reports a tokenizer.json that the Rust library rejects, or
+// whose post-processor does not wrap a single sequence as prefix + sequence
+// + suffix (which EncodeWords needs).
+var ErrTokenizer = errors.New("daulet: rust tokenizers backend")
 
-// Daulet is a [Tokenizer] backed by the Rust Hugging Face tokenizers library
-// through github.com/daulet/tokenizers (cgo). It is built only with the build
-// tag "daulet" and links libtokenizers.a, which the daulet/tokenizers
-// project builds with cargo (see its README); the pure-Go [Pipeline] is the
-// default and needs neither.
+// Tokenizer is a [tokenize.Tokenizer] backed by the Rust Hugging Face
+// tokenizers library.
 //
 // What comes from the Rust library and what does not: ids, tokens, byte
 // offsets and special-token flags of Encode are the library's. Its C API
@@ -42,9 +53,9 @@ var ErrDaulet = errors.New("tokenize: rust tokenizers backend")
 //   - TokenID and PadID read the tokenizer.json themselves (model vocabulary,
 //     added tokens, padding.pad_id, else [PAD] or <pad>, else 0).
 //
-// A Daulet is safe for concurrent use. Close releases the Rust tokenizer;
+// A Tokenizer is safe for concurrent use. Close releases the Rust tokenizer;
 // it must not be used afterwards.
-type Daulet struct {
+type Tokenizer struct {
 	tk     *tokenizers.Tokenizer
 	vocab  map[string]int
 	padID  int
@@ -52,18 +63,18 @@ type Daulet struct {
 	suffix []dauletToken // and after it
 }
 
-var _ Tokenizer = (*Daulet)(nil)
+var _ tokenize.Tokenizer = (*Tokenizer)(nil)
 
 type dauletToken struct {
 	id    int
 	token string
 }
 
-// NewDaulet loads a tokenizer.json into the Rust library.
-func NewDaulet(r io.Reader) (*Daulet, error) {
+// New loads a tokenizer.json into the Rust library.
+func New(r io.Reader) (*Tokenizer, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading tokenizer.json: %w", ErrDaulet, err)
+		return nil, fmt.Errorf("%w: reading tokenizer.json: %w", ErrTokenizer, err)
 	}
 	vocab, padID, err := dauletVocab(data)
 	if err != nil {
@@ -71,9 +82,9 @@ func NewDaulet(r io.Reader) (*Daulet, error) {
 	}
 	tk, err := tokenizers.FromBytes(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDaulet, err)
+		return nil, fmt.Errorf("%w: %w", ErrTokenizer, err)
 	}
-	d := &Daulet{tk: tk, vocab: vocab, padID: padID}
+	d := &Tokenizer{tk: tk, vocab: vocab, padID: padID}
 	if err := d.probeTemplate(); err != nil {
 		tk.Close()
 		return nil, err
@@ -81,14 +92,14 @@ func NewDaulet(r io.Reader) (*Daulet, error) {
 	return d, nil
 }
 
-// NewDauletFromFile loads a tokenizer.json file, see [NewDaulet].
-func NewDauletFromFile(path string) (*Daulet, error) {
+// NewFromFile loads a tokenizer.json file, see [New].
+func NewFromFile(path string) (*Tokenizer, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("tokenize: %w", err)
+		return nil, fmt.Errorf("daulet: %w", err)
 	}
 	defer f.Close()
-	d, err := NewDaulet(f)
+	d, err := New(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -96,7 +107,7 @@ func NewDauletFromFile(path string) (*Daulet, error) {
 }
 
 // Close releases the Rust tokenizer.
-func (d *Daulet) Close() error {
+func (d *Tokenizer) Close() error {
 	if d.tk == nil {
 		return nil
 	}
@@ -120,24 +131,24 @@ func dauletVocab(data []byte) (map[string]int, int, error) {
 		} `json:"model"`
 	}
 	if err := json.Unmarshal(data, &tj); err != nil {
-		return nil, 0, invalid("", err, "not a tokenizer.json")
+		return nil, 0, &tokenize.ConfigError{Msg: "not a tokenizer.json", Err: err}
 	}
 	vocab := map[string]int{}
 	if len(tj.Model.Vocab) > 0 && tj.Model.Vocab[0] == '[' { // Unigram: [[piece, score], ...]
 		var list [][2]json.RawMessage
 		if err := json.Unmarshal(tj.Model.Vocab, &list); err != nil {
-			return nil, 0, invalid("model.vocab", err, "bad Unigram vocabulary")
+			return nil, 0, &tokenize.ConfigError{Path: "model.vocab", Msg: "bad Unigram vocabulary", Err: err}
 		}
 		for i, e := range list {
 			var piece string
 			if err := json.Unmarshal(e[0], &piece); err != nil {
-				return nil, 0, invalid(fmt.Sprintf("model.vocab[%d]", i), err, "bad piece")
+				return nil, 0, &tokenize.ConfigError{Path: fmt.Sprintf("model.vocab[%d]", i), Msg: "bad piece", Err: err}
 			}
 			vocab[piece] = i
 		}
 	} else if len(tj.Model.Vocab) > 0 {
 		if err := json.Unmarshal(tj.Model.Vocab, &vocab); err != nil {
-			return nil, 0, invalid("model.vocab", err, "bad vocabulary")
+			return nil, 0, &tokenize.ConfigError{Path: "model.vocab", Msg: "bad vocabulary", Err: err}
 		}
 	}
 	for _, t := range tj.AddedTokens {
@@ -156,7 +167,7 @@ func dauletVocab(data []byte) (map[string]int, int, error) {
 
 // probeTemplate finds the special tokens the post-processor adds around a
 // single sequence, by encoding a probe with and without them.
-func (d *Daulet) probeTemplate() error {
+func (d *Tokenizer) probeTemplate() error {
 	const probe = "a"
 	with := d.tk.EncodeWithOptions(probe, true, tokenizers.WithReturnTokens())
 	without := d.tk.EncodeWithOptions(probe, false, tokenizers.WithReturnTokens())
@@ -174,17 +185,17 @@ func (d *Daulet) probeTemplate() error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: the post-processor does not wrap a sequence as prefix + sequence + suffix", ErrDaulet)
+	return fmt.Errorf("%w: the post-processor does not wrap a sequence as prefix + sequence + suffix", ErrTokenizer)
 }
 
-// Encode encodes text with the Rust library; see [Daulet] for WordIDs.
-func (d *Daulet) Encode(text string, addSpecial bool) Encoding {
+// Encode encodes text with the Rust library; see [Tokenizer] for WordIDs.
+func (d *Tokenizer) Encode(text string, addSpecial bool) tokenize.Encoding {
 	re := d.tk.EncodeWithOptions(text, addSpecial, tokenizers.WithReturnAllAttributes())
-	var e Encoding
+	var e tokenize.Encoding
 	appendDaulet(&e, re, -1)
 	chunks := whitespaceChunkStarts(text)
 	for i := range e.IDs {
-		if e.Special[i] && e.Offsets[i] == (Offset{}) {
+		if e.Special[i] && e.Offsets[i] == (tokenize.Offset{}) {
 			continue // added by the post-processor (tokens of the text are never empty)
 		}
 		e.WordIDs[i] = chunkOf(chunks, e.Offsets[i].Start)
@@ -193,9 +204,9 @@ func (d *Daulet) Encode(text string, addSpecial bool) Encoding {
 }
 
 // EncodeWords encodes each word separately and wraps the result in the
-// post-processor's special tokens; see [Daulet].
-func (d *Daulet) EncodeWords(words []string, addSpecial bool) Encoding {
-	var e Encoding
+// post-processor's special tokens; see [Tokenizer].
+func (d *Tokenizer) EncodeWords(words []string, addSpecial bool) tokenize.Encoding {
+	var e tokenize.Encoding
 	if addSpecial {
 		appendSpecial(&e, d.prefix)
 	}
@@ -210,22 +221,22 @@ func (d *Daulet) EncodeWords(words []string, addSpecial bool) Encoding {
 }
 
 // appendDaulet appends a Rust encoding with word id word (-1: filled later).
-func appendDaulet(e *Encoding, re tokenizers.Encoding, word int) {
+func appendDaulet(e *tokenize.Encoding, re tokenizers.Encoding, word int) {
 	for i, id := range re.IDs {
 		e.IDs = append(e.IDs, int(id))
 		e.Tokens = append(e.Tokens, re.Tokens[i])
 		e.WordIDs = append(e.WordIDs, word)
-		e.Offsets = append(e.Offsets, Offset{int(re.Offsets[i][0]), int(re.Offsets[i][1])})
+		e.Offsets = append(e.Offsets, tokenize.Offset{Start: int(re.Offsets[i][0]), End: int(re.Offsets[i][1])})
 		e.Special = append(e.Special, re.SpecialTokensMask[i] == 1)
 	}
 }
 
-func appendSpecial(e *Encoding, ts []dauletToken) {
+func appendSpecial(e *tokenize.Encoding, ts []dauletToken) {
 	for _, t := range ts {
 		e.IDs = append(e.IDs, t.id)
 		e.Tokens = append(e.Tokens, t.token)
 		e.WordIDs = append(e.WordIDs, -1)
-		e.Offsets = append(e.Offsets, Offset{})
+		e.Offsets = append(e.Offsets, tokenize.Offset{})
 		e.Special = append(e.Special, true)
 	}
 }
@@ -237,7 +248,7 @@ func whitespaceChunkStarts(text string) []int {
 	inChunk := false
 	for i := 0; i < len(text); {
 		r, n := utf8.DecodeRuneInString(text[i:])
-		space := isSpaceDecoded(r, n)
+		space := tokenize.IsPythonSpace(r) && !(r == utf8.RuneError && n == 1)
 		if !space && !inChunk {
 			starts = append(starts, i)
 		}
@@ -258,10 +269,10 @@ func chunkOf(starts []int, b int) int {
 }
 
 // TokenID returns the id of a vocabulary or added token.
-func (d *Daulet) TokenID(token string) (int, bool) {
+func (d *Tokenizer) TokenID(token string) (int, bool) {
 	id, ok := d.vocab[token]
 	return id, ok
 }
 
 // PadID returns the padding id.
-func (d *Daulet) PadID() int { return d.padID }
+func (d *Tokenizer) PadID() int { return d.padID }

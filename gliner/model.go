@@ -33,6 +33,8 @@ type Model struct {
 	padID     int64
 	maxTokens int // sub-token limit (0 = none)
 	sess      *encoder.Session
+	factor    *factorScorer    // the factorised span kernel, when used (factor.go)
+	stats     runStats         // stats.go
 	layout    span.TokenLayout // of token-level models, found by probe (uni.go)
 	decoders  sync.Pool        // *span.Decoder
 
@@ -137,6 +139,9 @@ func (m *Model) Close() error {
 	var errs []error
 	if m.sess != nil {
 		errs = append(errs, m.sess.Close())
+	}
+	if m.factor != nil {
+		errs = append(errs, m.factor.sess.Close())
 	}
 	return errors.Join(append(errs, m.fam.close())...)
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"os"
+	"runtime"
 
 	"google.golang.org/protobuf/proto"
 
@@ -35,6 +37,29 @@ func Recognise(model []byte) (*Head, error) {
 	if err := proto.Unmarshal(model, &m); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidModel, err)
 	}
+	return recognise(&m)
+}
+
+// RecogniseFile is [Recognise] on the model file at path. It drops the
+// file's bytes (and collects them) once they are parsed, so that a large
+// model is held in memory twice at most, not three times, while the
+// rewritten graph is written.
+func RecogniseFile(path string) (*Head, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m pb.ModelProto
+	if err := proto.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidModel, path, err)
+	}
+	data = nil
+	runtime.GC()
+	return recognise(&m)
+}
+
+// recognise finds the span head of a parsed model and rewrites it in place.
+func recognise(m *pb.ModelProto) (*Head, error) {
 	g := m.GetGraph()
 	if g == nil {
 		return nil, fmt.Errorf("%w: no graph", ErrInvalidModel)
@@ -51,7 +76,7 @@ func Recognise(model []byte) (*Head, error) {
 		return nil, err
 	}
 	prune(g)
-	out, err := proto.Marshal(&m)
+	out, err := proto.Marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("%w: writing the rewritten graph: %v", ErrInvalidModel, err)
 	}

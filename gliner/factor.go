@@ -48,7 +48,7 @@ func ParseSpanKernel(s string) (SpanKernel, error) {
 			return SpanKernel(i), nil
 		}
 	}
-	return 0, fmt.Errorf("%w: span kernel %q (want auto, factorised or graph)", ErrBadConfig, s)
+	return 0, fmt.Errorf("gliner: unknown span kernel %q (want auto, factorised or graph)", s)
 }
 
 // ErrSpanKernel is wrapped by Open's error when [SpanKernelFactorised] was

@@ -159,7 +159,8 @@ func (m *Model) Extract(ctx context.Context, text string, labels []string, opts 
 
 // ExtractBatch is Extract over several texts with the same labels; result i
 // belongs to texts[i]. Texts are sent to the model in batches (see
-// [WithBatchSize]); batching does not change the entities. Each model call
+// [WithBatchSize]) of texts of similar length, shortest first, so that
+// little of a batch is padding; batching does not change the entities. Each model call
 // is logged at level Debug as "gliner: model call" with the family's name
 // and the number of texts in the call (for models that cut long texts into
 // windows, each window counts).
@@ -175,6 +176,7 @@ func (m *Model) ExtractBatch(ctx context.Context, texts []string, labels []strin
 	if err != nil {
 		return nil, err
 	}
+	items = byLength(items, c.texts)
 	for lo := 0; lo < len(items); lo += m.batchSize {
 		if err := ctx.Err(); err != nil {
 			return nil, err

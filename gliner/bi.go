@@ -383,7 +383,8 @@ func (b *biEncoder) start(ctx context.Context, c *call) (runner, []item, error) 
 	case biOneGraph:
 		bc.extra = b.labelIDTensors(c.labels)
 	}
-	return bc, wholeTexts(c), nil
+	items, err := b.m.planItems(c, false)
+	return bc, items, err
 }
 
 // runBatch encodes the batch's texts, runs the text graph once and decodes
@@ -418,8 +419,7 @@ func (bc *biCall) decodeMatched(res encoder.Tensor, b batch, encs []encodedText)
 		defer bc.m.decoders.Put(d)
 		reps := res.Float32[j*W*K*D:][:lengths[j]*K*D]
 		spans := d.DecodeMatched(nil, reps, bc.vecs, D, lengths[j], K, b.opts)
-		i := b.items[j].text
-		b.out[i] = toEntities(b.texts[i], encs[j], spans, b.labels)
+		b.emit(b.items[j], encs[j], spans)
 	})
 	return nil
 }
@@ -459,7 +459,7 @@ func (bc *biCall) decodeLogits(res encoder.Tensor, b batch, encs []encodedText) 
 	defer bc.m.decoders.Put(d)
 	spans := d.DecodeSpansBatch(nil, res.Float32, lengths, K, C, b.opts)
 	for j, it := range b.items {
-		b.out[it.text] = toEntities(b.texts[it.text], encs[j], spans[j], b.labels)
+		b.emit(it, encs[j], spans[j])
 	}
 	return nil
 }

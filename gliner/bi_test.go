@@ -78,7 +78,7 @@ func TestBiGolden(t *testing.T) {
 	if testing.Short() {
 		texts = texts[len(texts)-40:] // the edge cases and some BC5CDR texts
 	}
-	m := openFixture(t, biFixture, WithBatchSize(1))
+	m := openFixture(t, biFixture, WithBatchSize(1), WithLongTexts(TruncateLongTexts))
 	require.Equal(t, KindBiSpan, m.Kind())
 	require.Equal(t, biMatched, m.bi.mode)
 	ctx := context.Background()
@@ -111,7 +111,7 @@ func TestBiGolden(t *testing.T) {
 			}
 		}
 		for _, s := range h.Settings {
-			got, err := m.Extract(ctx, g.Text, labels, s.options(t)...)
+			got, err := m.Extract(ctx, g.Text, labels, s.options(t, labels)...)
 			require.NoError(t, err, g.ID)
 			assertEntities(t, g.Entities[s.Name], got, "%s %s", g.ID, s.Name)
 			nEnts += len(got)
@@ -159,7 +159,7 @@ func biShapeFolder(t testing.TB, shape string) string {
 		if shape == "fused" && (n == TextGraphFile || n == LabelsGraphFile) {
 			from = filepath.Join(src, "fused", n)
 		}
-		require.NoError(t, os.Symlink(from, filepath.Join(dst, n)))
+		testenv.LinkTree(t, from, filepath.Join(dst, n))
 	}
 	return dst
 }
@@ -193,9 +193,9 @@ func TestBiShapes(t *testing.T) {
 		texts = texts[:60]
 	}
 	models := map[string]*Model{
-		"matched":   openFixture(t, biFixture, WithBatchSize(8)),
-		"fused":     openBiDir(t, biShapeFolder(t, "fused"), WithBatchSize(8)),
-		"one-graph": openBiDir(t, biShapeFolder(t, "one-graph"), WithBatchSize(8)),
+		"matched":   openFixture(t, biFixture, WithBatchSize(8), WithLongTexts(TruncateLongTexts)),
+		"fused":     openBiDir(t, biShapeFolder(t, "fused"), WithBatchSize(8), WithLongTexts(TruncateLongTexts)),
+		"one-graph": openBiDir(t, biShapeFolder(t, "one-graph"), WithBatchSize(8), WithLongTexts(TruncateLongTexts)),
 	}
 	assert.Equal(t, biFused, models["fused"].bi.mode)
 	assert.Equal(t, biOneGraph, models["one-graph"].bi.mode)
@@ -220,7 +220,7 @@ func TestBiShapes(t *testing.T) {
 			if s.Name != "flat_multi_0.3" {
 				n = min(n, 100)
 			}
-			got, err := m.ExtractBatch(context.Background(), in[:n], h.DefaultLabels, s.options(t)...)
+			got, err := m.ExtractBatch(context.Background(), in[:n], h.DefaultLabels, s.options(t, h.DefaultLabels)...)
 			require.NoError(t, err, name)
 			for i, g := range batch[:n] {
 				assertEntities(t, g.Entities[s.Name], got[i], "%s: %s %s", name, g.ID, s.Name)
@@ -347,7 +347,7 @@ func TestBiLabelSetErrors(t *testing.T) {
 // TestBiOpenErrors checks the folder checks of bi-encoder models.
 func TestBiOpenErrors(t *testing.T) {
 	dir := biShapeFolder(t, "matched")
-	require.NoError(t, os.Remove(filepath.Join(dir, LabelsTokenizerDir)))
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, LabelsTokenizerDir)))
 	_, err := Open(dir)
 	assert.ErrorIs(t, err, ErrMissingFile)
 
@@ -360,7 +360,7 @@ func TestBiOpenErrors(t *testing.T) {
 	// A matched text graph with a fused label graph: contract mismatch.
 	dir = biShapeFolder(t, "matched")
 	require.NoError(t, os.Remove(filepath.Join(dir, LabelsGraphFile)))
-	require.NoError(t, os.Symlink(filepath.Join(testenv.RepoRoot(), "testdata", "models", biFixture, "fused", LabelsGraphFile), filepath.Join(dir, LabelsGraphFile)))
+	testenv.LinkTree(t, filepath.Join(testenv.RepoRoot(), "testdata", "models", biFixture, "fused", LabelsGraphFile), filepath.Join(dir, LabelsGraphFile))
 	_, err = Open(dir)
 	var nf *encoder.LibraryNotFoundError
 	if errors.As(err, &nf) {

@@ -3,8 +3,8 @@ package gliner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -57,7 +57,11 @@ type bioConfig struct {
 // readBIOConfig reads config.json and returns it with the tags in id order.
 func readBIOConfig(dir string) (bioConfig, []string, error) {
 	path := filepath.Join(dir, bioConfigFile)
-	b, err := os.ReadFile(path)
+	b, err := readConfigFile(path)
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return bioConfig{}, nil, ce
+	}
 	if err != nil {
 		return bioConfig{}, nil, &ModelError{Dir: dir, File: bioConfigFile, Err: err}
 	}

@@ -104,9 +104,10 @@ func (b *bioModel) start(_ context.Context, c *call) (runner, []item, error) {
 	for _, i := range c.valid {
 		it := &bioText{}
 		b.prepare(it, c.texts[i])
-		if len(it.spans) > 1 && b.m.longTexts == RefuseLongTexts {
-			return nil, nil, fmt.Errorf("%w: text %d has %d tokens, more than the model's %d", ErrTextTooLong, i, it.enc.Len(), b.window)
+		if len(it.spans) > 1 && c.policy == RefuseLongTexts {
+			return nil, nil, &LimitError{What: "text", Index: i, Unit: "sub-words", Size: it.enc.Len(), Limit: b.window, Err: ErrTextTooLong}
 		}
+		c.info[i].Windows, c.info[i].Chunked = len(it.spans), len(it.spans) > 1
 		bc.texts[i] = it
 		for k := range it.spans {
 			items = append(items, item{text: i, window: k, last: k == len(it.spans)-1})

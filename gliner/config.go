@@ -1,9 +1,13 @@
 package gliner
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/gliner-go/gliner/tokenize"
 )
@@ -29,6 +33,10 @@ type Config struct {
 	// MaxLen is the largest number of words per text; longer texts are
 	// truncated or refused, see [WithLongTexts].
 	MaxLen int `json:"max_len"`
+	// MaxTypes is the most labels of one prompt in training; under
+	// ChunkLongTexts more labels are split into groups of at most MaxTypes
+	// (see [Model.ExtractResults]). 0 means no limit.
+	MaxTypes int `json:"max_types"`
 	// HiddenSize is the width of the GLiNER head.
 	HiddenSize int `json:"hidden_size"`
 	// EntToken and SepToken are the prompt tokens.
@@ -92,6 +100,7 @@ func defaultConfig() Config {
 		SpanMode:            "markerV0",
 		MaxWidth:            12,
 		MaxLen:              384,
+		MaxTypes:            25,
 		HiddenSize:          512,
 		EntToken:            "<<ENT>>",
 		SepToken:            "<<SEP>>",
@@ -107,12 +116,25 @@ func defaultConfig() Config {
 
 // ParseConfig reads a gliner_config.json. Absent fields take the reference
 // defaults; null fields too. It rejects what this library cannot run with a
-// *ConfigError wrapping [ErrUnsupported] or [ErrBadConfig].
+// *ConfigError wrapping [ErrUnsupported] or [ErrBadConfig], and so are a
+// reader of more than [MaxConfigBytes], an unknown span_mode and a
+// max_width or hidden_size beyond [MaxSpanWidth] or [MaxHiddenSize].
 func ParseConfig(r io.Reader) (Config, error) {
 	cfg := defaultConfig()
-	var raw map[string]json.RawMessage
-	if err := json.NewDecoder(r).Decode(&raw); err != nil {
+	data, err := readConfigBytes(r, "")
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return Config{}, ce
+	}
+	if err != nil {
 		return Config{}, &ConfigError{Err: fmt.Errorf("%w: %v", ErrBadConfig, err)}
+	}
+	var raw map[string]json.RawMessage
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&raw); err != nil {
+		return Config{}, &ConfigError{Err: fmt.Errorf("%w: %v", ErrBadConfig, err)}
+	}
+	if raw == nil {
+		return Config{}, &ConfigError{Err: fmt.Errorf("%w: null, not a JSON object", ErrBadConfig)}
 	}
 	// Drop nulls so that they keep the defaults, as the reference does.
 	for k, v := range raw {
@@ -165,15 +187,36 @@ func (c *Config) validate() error {
 		return unsupported("precomputed_prompts_mode", "compressed-prompt models are not supported")
 	case c.SubtokenPooling != "first":
 		return unsupported("subtoken_pooling", "sub-token pooling %q is not supported (only \"first\")", c.SubtokenPooling)
-	case c.MaxWidth < 1:
-		return bad("max_width", "must be at least 1, got %d", c.MaxWidth)
+	case c.MaxWidth < 1 || c.MaxWidth > MaxSpanWidth:
+		return bad("max_width", "must be in [1, %d], got %d", MaxSpanWidth, c.MaxWidth)
+	case c.HiddenSize < 1 || c.HiddenSize > MaxHiddenSize:
+		return bad("hidden_size", "must be in [1, %d], got %d", MaxHiddenSize, c.HiddenSize)
 	case c.MaxLen < 1:
 		return bad("max_len", "must be at least 1, got %d", c.MaxLen)
 	case c.EntToken == "" || c.SepToken == "":
 		return bad("ent_token", "prompt tokens must not be empty")
+	case !slices.Contains(spanModes, c.SpanMode):
+		return bad("span_mode", "unknown span mode %q (known: %s)", c.SpanMode, strings.Join(spanModes, ", "))
 	}
 	_, err := splitterOf(*c)
 	return err
+}
+
+// Bounds of gliner_config.json fields that size the buffers of a call, far
+// above real models (max_width 12, hidden_size 512 to 1024), so that a
+// hostile config cannot make Open or Extract allocate without bound.
+const (
+	// MaxSpanWidth bounds max_width.
+	MaxSpanWidth = 1024
+	// MaxHiddenSize bounds hidden_size.
+	MaxHiddenSize = 1 << 16
+)
+
+// spanModes are the span_mode values of the reference (gliner 0.2.27,
+// SpanRepLayer); it fails to build a model with any other.
+var spanModes = []string{
+	"markerV0", "marker", "markerV1", "query", "mlp", "cat",
+	"conv_conv", "conv_max", "conv_mean", "conv_sum", "conv_share", "token_level",
 }
 
 // splitterOf returns the word splitter a config names, or the *ConfigError

@@ -8,7 +8,10 @@
 // (gliner_config.json, tokenizer.json or spm.model, model.onnx or
 // onnx/model.onnx); [OpenDefault] loads the model built into the module.
 // [Model.Extract] and [Model.ExtractBatch] take texts and labels and return
-// [Entity] values with byte and code-point offsets and scores.
+// [Entity] values with byte and code-point offsets and scores;
+// [Model.ExtractResults] adds each text's [Result] metadata (windows, label
+// groups, truncation), and [Model.Stream] runs a sequence of any length
+// with bounded memory, yielding results in input order.
 //
 // Four kinds of model folder load with Open ([Model.Kind]): uni-encoder
 // span and token-level GLiNER models, bi-encoder GLiNER models (whose label
@@ -35,17 +38,29 @@
 // Entities of one text are sorted by start. Entity.Text equals
 // text[Entity.Start:Entity.End]. Labels are de-duplicated keeping the first
 // occurrence, as the reference does; texts that are empty or all whitespace
-// (Python's str.isspace) give no entities. Texts longer than the model's
-// max_len words are truncated with a logged warning, as the reference does,
-// unless [WithLongTexts] asks for an error instead.
+// (Python's str.isspace) give no entities.
+//
+// # Long inputs
+//
+// Every input has a bounded cost ([MaxWordBytes] states the bound). Texts
+// longer than one model call takes (max_len words, or the sub-word limit
+// with the prompt counted) are cut into overlapping windows whose entities
+// are merged, and labels that do not fit one prompt are run in groups
+// ([ChunkLongTexts], the default); [TruncateLongTexts] reproduces the
+// reference, which reads the first max_len words only, and
+// [RefuseLongTexts] fails with a *[LimitError]. A text that fits gives the
+// same entities under all three.
 //
 // # Errors
 //
 // Errors wrap the sentinels of this package ([ErrMissingFile],
-// [ErrBadConfig], [ErrUnsupported], [ErrMismatch], [ErrClosed],
-// [ErrTextTooLong], [ErrLabel]) inside *[ModelError] or *[ConfigError] where
-// a file is concerned, or are errors of package encoder (ONNX Runtime
-// library not found, invalid graph, graph not matching the GLiNER
-// contract). Cancelling the context stops a running batch and returns the
+// [ErrBadConfig], [ErrUnsupported], [ErrMismatch], [ErrUnsafeFile],
+// [ErrClosed], [ErrTextTooLong], [ErrLabel], [ErrBadOption]) inside
+// *[ModelError] or *[ConfigError] where a file is concerned, *[LimitError]
+// for inputs over a limit and *[OptionError] for bad options of a call, or
+// errors of package tokenize for the tokenizer files (including
+// [tokenize.ErrLimit] for files beyond its limits), or are errors of package
+// encoder (ONNX Runtime library not found, invalid graph, graph not matching
+// the GLiNER contract). Cancelling the context stops a running batch and returns the
 // context's error.
 package gliner

@@ -54,6 +54,8 @@ type call struct {
 	opts   span.Options
 	ec     extractConfig
 	out    [][]Entity // out[i] is the result of texts[i]
+	info   []Result   // info[i]: the metadata of texts[i] (Entities unset)
+	long              // windows and label groups (chunk.go)
 }
 
 // item is one sequence of a model call: a whole text or, for families that
@@ -63,12 +65,18 @@ type item struct {
 	text   int  // index into call.texts and call.out
 	window int  // the window of the text (0 for a whole text)
 	last   bool // the text's last item: its entities are decoded after it
+	group  int  // the label group (chunk.go; 0 without label batching)
+	merge  bool // one of several windows or groups of the text (chunk.go)
 }
 
-// batch is the items of one model call.
+// batch is the items of one model call. Its items share a label group:
+// labels and opts are the group's (they shadow the call's, which hold all
+// labels), and the decoding options of the batch.
 type batch struct {
 	*call
-	items []item
+	items  []item
+	labels []string
+	opts   span.Options
 }
 
 // wholeTexts returns one item per valid text.

@@ -73,7 +73,7 @@ func TestGlinerJS(t *testing.T) {
 			}
 			h, lines := readGolden(t, path)
 			texts := referenceTexts(t, fx)
-			m := openFixture(t, fx, WithBatchSize(1))
+			m := openFixture(t, fx, WithBatchSize(1), WithLongTexts(TruncateLongTexts))
 			var nTensors, nDiffs, nEnts int
 			for _, raw := range lines {
 				var g glinerJSLine

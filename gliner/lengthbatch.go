@@ -14,7 +14,7 @@ import (
 // stable and by byte length, a cheap stand-in for the word count.
 func byLength(items []item, texts []string) []item {
 	for _, it := range items {
-		if it.window != 0 || !it.last {
+		if it.window != 0 || !it.last || it.merge {
 			return items
 		}
 	}

@@ -24,6 +24,8 @@ type Model struct {
 	logger    *slog.Logger
 	batchSize int
 	longTexts LongTextPolicy
+	overlap   int    // words shared by consecutive windows (chunk.go)
+	tokenCap  int    // sub-word limit when the tokenizer states none
 	fam       family // what runs the model's batches (family.go)
 
 	// The text side of GLiNER families (prepare.go, run.go) and the graph
@@ -32,6 +34,7 @@ type Model struct {
 	split     tokenize.SplitFunc
 	padID     int64
 	maxTokens int // sub-token limit (0 = none)
+	specials  int // special tokens around an encoded sequence
 	sess      *encoder.Session
 	factor    *factorScorer    // the factorised span kernel, when used (factor.go)
 	stats     runStats         // stats.go
@@ -54,16 +57,24 @@ func (m *Model) Config() Config { return m.cfg }
 func (m *Model) Kind() Kind { return m.kind }
 
 // Labels returns the fixed label set of a fixed-schema (BIO) model, or nil for
-// zero-shot models, which take any labels.
+// zero-shot models, which take any labels. Extract with no labels looks for
+// all the types of a fixed-schema model.
 func (m *Model) Labels() []string { return m.fam.schema() }
 
 // Open loads a model folder as published: gliner_config.json, a tokenizer
 // (tokenizer.json, or spm.model with added_tokens.json) and the ONNX graph
 // (model.onnx or onnx/model.onnx; see [WithONNXFile] and [WithVariant]).
 //
-// Errors wrap [ErrMissingFile], [ErrBadConfig], [ErrUnsupported] or
-// [ErrMismatch] (in a *[ModelError] or *[ConfigError]), or are the encoder
-// package's errors for the ONNX Runtime library and the graph.
+// Errors wrap [ErrMissingFile], [ErrBadConfig], [ErrUnsupported],
+// [ErrMismatch] or [ErrUnsafeFile] (in a *[ModelError] or *[ConfigError]),
+// or are the tokenize package's errors for the tokenizer files and the
+// encoder package's for the ONNX Runtime library and the graph.
+//
+// The folder is untrusted input. Before reading any file, Open refuses
+// symbolic links that lead out of it and anything but regular files and
+// folders ([ErrUnsafeFile]; see [WithOutsideLinks]); it then bounds what it
+// reads ([MaxConfigBytes], [MaxSpanWidth], [MaxHiddenSize], and the
+// tokenize package's [tokenize.ErrLimit] limits).
 func Open(dir string, opts ...Option) (*Model, error) {
 	c := openConfig{batchSize: 8}
 	for _, o := range opts {
@@ -77,7 +88,13 @@ func Open(dir string, opts ...Option) (*Model, error) {
 	}
 	m := &Model{dir: dir, logger: c.logger, batchSize: c.batchSize, longTexts: c.longTexts}
 	m.decoders.New = func() any { return new(span.Decoder) }
+	if err := checkFolder(dir, c.outsideLinks); err != nil {
+		return nil, err
+	}
 	if err := m.readConfig(); err != nil {
+		return nil, err
+	}
+	if err := m.setLimits(c); err != nil {
 		return nil, err
 	}
 	fam, err := families[m.kind](m, c)
@@ -125,7 +142,8 @@ func (m *Model) loadTokenizer() error {
 		return &ModelError{Dir: m.dir, File: "tokenizer", Err: err}
 	}
 	m.tok, m.padID, m.maxTokens = tok, int64(tok.PadID()), modelMaxLength(m.dir)
-	return nil
+	m.specials = len(tok.EncodeWords(nil, true).IDs)
+	return m.checkIDs()
 }
 
 // Close releases the model's resources. It is idempotent; calls of Extract
@@ -147,8 +165,9 @@ func (m *Model) Close() error {
 }
 
 // Extract finds the entities of the given labels in text, sorted by start.
-// An empty (or all-whitespace) text or an empty label list gives no entities
-// and no error.
+// An empty (or all-whitespace) text gives no entities and no error, and so
+// does an empty label list, except for fixed-schema models ([Model.Labels]),
+// which then look for all their types.
 func (m *Model) Extract(ctx context.Context, text string, labels []string, opts ...ExtractOption) ([]Entity, error) {
 	res, err := m.ExtractBatch(ctx, []string{text}, labels, opts...)
 	if err != nil {
@@ -163,45 +182,65 @@ func (m *Model) Extract(ctx context.Context, text string, labels []string, opts 
 // little of a batch is padding; batching does not change the entities. Each model call
 // is logged at level Debug as "gliner: model call" with the family's name
 // and the number of texts in the call (for models that cut long texts into
-// windows, each window counts).
+// windows, each window counts). [Model.ExtractResults] returns the same
+// entities with each text's metadata.
 func (m *Model) ExtractBatch(ctx context.Context, texts []string, labels []string, opts ...ExtractOption) ([][]Entity, error) {
-	if m.closed.Load() {
-		return nil, ErrClosed
-	}
-	c, err := m.newCall(texts, labels, opts)
-	if err != nil || len(c.labels) == 0 || len(c.valid) == 0 {
-		return c.out, err
-	}
-	run, items, err := m.fam.start(ctx, c)
+	res, err := m.ExtractResults(ctx, texts, labels, opts...)
 	if err != nil {
 		return nil, err
 	}
-	items = byLength(items, c.texts)
-	for lo := 0; lo < len(items); lo += m.batchSize {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		b := batch{call: c, items: items[lo:min(lo+m.batchSize, len(items))]}
-		m.logger.Debug("gliner: model call", "family", m.fam.name(), "texts", len(b.items))
-		if err := run.runBatch(ctx, b); err != nil {
-			return nil, err
-		}
+	out := make([][]Entity, len(res))
+	for i := range res {
+		out[i] = res[i].Entities
 	}
-	return c.out, nil
+	return out, nil
 }
 
-// newCall checks the labels of an ExtractBatch call and collects its
-// options and non-blank texts.
+// runCall runs the batches of a call.
+func (m *Model) runCall(ctx context.Context, c *call) error {
+	run, items, err := m.fam.start(ctx, c)
+	if err != nil {
+		return err
+	}
+	items = byLength(items, c.texts)
+	for lo, hi := 0, 0; lo < len(items); lo = hi {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hi = batchEnd(items, lo, m.batchSize)
+		b := c.batchOf(items[lo:hi])
+		m.logger.Debug("gliner: model call", "family", m.fam.name(), "texts", len(b.items))
+		if err := run.runBatch(ctx, b); err != nil {
+			return err
+		}
+		m.finish(b)
+	}
+	return nil
+}
+
+// newCall checks the labels and options of an ExtractBatch call and
+// collects its non-blank texts. Fixed-schema models take all their types
+// when labels is empty.
 func (m *Model) newCall(texts, labels []string, opts []ExtractOption) (*call, error) {
-	c := &call{texts: texts, out: make([][]Entity, len(texts)), ec: newExtractConfig(opts)}
+	c := &call{texts: texts, out: make([][]Entity, len(texts)), info: make([]Result, len(texts)), ec: newExtractConfig(opts)}
 	for i := range c.out {
 		c.out[i] = []Entity{}
+	}
+	c.policy = m.longTexts
+	if c.ec.policySet {
+		c.policy = c.ec.longTexts
 	}
 	if c.ec.labelSet != nil && len(labels) == 0 {
 		labels = c.ec.labelSet.labels
 	}
+	if len(labels) == 0 {
+		labels = m.fam.schema()
+	}
 	var err error
 	if c.labels, err = m.checkLabels(labels); err != nil {
+		return c, err
+	}
+	if err := c.ec.validate(c.labels, c.policy); err != nil {
 		return c, err
 	}
 	c.opts = span.Options{Thresholds: thresholds(c.labels, c.ec), Nested: c.ec.nested, MultiLabel: c.ec.multiLabel}

@@ -1,6 +1,7 @@
 package gliner
 
 import (
+	"fmt"
 	"log/slog"
 
 	"github.com/gliner-go/gliner/encoder"
@@ -13,38 +14,78 @@ type openConfig struct {
 	onnxFile   string // relative to the model folder; "" = find by variant
 	variant    string // "" = fp32
 	longTexts  LongTextPolicy
+	overlap    int // words; 0 = 2·max_width
+	tokenLimit int // 0 = DefaultTokenLimit
 	logger     *slog.Logger
 	batchSize  int
 	encoderOpt []encoder.Option
 	spanKernel SpanKernel // factor.go
 	bi         biOptions  // bi-encoder label cache (cache.go)
 	bio        bioOptions // token classifiers (bio_options.go)
+
+	outsideLinks bool // folder files may link outside the folder (folder.go)
 }
 
-// LongTextPolicy says what happens to a text longer than the model's
-// max_len words (or, for encoders with a token limit, longer than that).
+// LongTextPolicy says what happens to a text longer than one model call
+// takes: more than the model's max_len words, or more sub-words than the
+// tokenizer's limit ([WithTokenLimit]) once the prompt is counted. Set it at
+// [Open] with [WithLongTexts] and per call with [WithLongTextPolicy].
 type LongTextPolicy int
 
 const (
-	// TruncateLongTexts keeps the first max_len words, as the reference
-	// does, and logs a warning naming the text's length. Entities beyond the
-	// cut are not found.
-	TruncateLongTexts LongTextPolicy = iota
-	// RefuseLongTexts makes Extract fail with [ErrTextTooLong].
+	// ChunkLongTexts, the default, cuts a long text into overlapping
+	// windows of words (see [WithOverlap]), cut preferably at sentence
+	// ends, runs each window and merges their entities: a span seen in two
+	// windows keeps its best score, a span touching a cut edge of a window
+	// is taken from the window that holds it whole, and the flat or nested
+	// rules are applied once over the whole text. Offsets are into the
+	// original text. A text that fits one window gives exactly the
+	// entities of TruncateLongTexts. It also batches the labels of
+	// uni-encoder models that do not fit one prompt (see
+	// [Model.ExtractResults]).
+	ChunkLongTexts LongTextPolicy = iota
+	// TruncateLongTexts keeps the first max_len words (and, for
+	// tokenizers with a limit, the first sub-words), as the reference
+	// does, and logs a warning naming the text's length; entities beyond
+	// the cut are not found. Labels always share one prompt, as in the
+	// reference. [Result.DroppedWords] counts the words dropped.
+	TruncateLongTexts
+	// RefuseLongTexts makes the call fail with a *[LimitError] wrapping
+	// [ErrTextTooLong], naming the text's size and the limit.
 	RefuseLongTexts
 )
 
-// String returns "truncate" or "refuse".
+// String returns "chunk", "truncate" or "refuse".
 func (p LongTextPolicy) String() string {
-	if p == RefuseLongTexts {
+	switch p {
+	case ChunkLongTexts:
+		return "chunk"
+	case TruncateLongTexts:
+		return "truncate"
+	case RefuseLongTexts:
 		return "refuse"
 	}
-	return "truncate"
+	return fmt.Sprintf("LongTextPolicy(%d)", int(p))
 }
 
-// WithLongTexts sets the policy for texts longer than the model's limit
-// (default TruncateLongTexts, the reference's behaviour).
+// WithLongTexts sets the model's policy for long texts (default
+// ChunkLongTexts); [WithLongTextPolicy] overrides it for one call.
+// Token-classification (BIO) models always cut long texts into the
+// pipeline's strided windows, unless they are refused.
 func WithLongTexts(p LongTextPolicy) Option { return func(c *openConfig) { c.longTexts = p } }
+
+// WithOverlap sets how many words consecutive windows of a chunked text
+// share (default 2·max_width). Open fails with [ErrBadConfig] unless
+// max_width < overlap ≤ max_len/2: with less, an entity cut by a window
+// edge may be missed.
+func WithOverlap(words int) Option { return func(c *openConfig) { c.overlap = words } }
+
+// WithTokenLimit sets the most sub-words of one sequence (prompt, text and
+// special tokens) for tokenizers whose tokenizer_config.json states no
+// model_max_length, as DeBERTa-v3's (default [DefaultTokenLimit]); a stated
+// limit always applies. Under ChunkLongTexts longer texts are cut into
+// windows that fit. Open fails with [ErrBadConfig] if n < 64.
+func WithTokenLimit(n int) Option { return func(c *openConfig) { c.tokenLimit = n } }
 
 // WithONNXFile picks the graph file, relative to the model folder (for
 // example "onnx/model_quantized.onnx"). By default Open looks for model.onnx
@@ -91,6 +132,8 @@ type extractConfig struct {
 	nested     bool
 	multiLabel bool
 	labelSet   *LabelSet // bi.go
+	longTexts  LongTextPolicy
+	policySet  bool // longTexts overrides the model's policy
 }
 
 func newExtractConfig(opts []ExtractOption) extractConfig {
@@ -101,11 +144,21 @@ func newExtractConfig(opts []ExtractOption) extractConfig {
 	return c
 }
 
-// WithThreshold sets the score a span must exceed to be kept (default 0.5).
+// WithLongTextPolicy sets the long-text policy of one call, overriding
+// the model's (see [WithLongTexts]).
+func WithLongTextPolicy(p LongTextPolicy) ExtractOption {
+	return func(c *extractConfig) { c.longTexts, c.policySet = p, true }
+}
+
+// WithThreshold sets the score a span must exceed to be kept (default
+// 0.5). A threshold outside [0, 1] (or NaN) makes the call fail with an
+// *[OptionError].
 func WithThreshold(t float64) ExtractOption { return func(c *extractConfig) { c.threshold = t } }
 
 // WithLabelThreshold sets the threshold of one label, overriding
-// WithThreshold for it.
+// WithThreshold for it. The label must be one of the call's labels, and
+// the threshold in [0, 1]; otherwise the call fails with an
+// *[OptionError].
 func WithLabelThreshold(label string, t float64) ExtractOption {
 	return func(c *extractConfig) {
 		if c.perLabel == nil {

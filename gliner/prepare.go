@@ -1,8 +1,6 @@
 package gliner
 
 import (
-	"fmt"
-
 	"github.com/gliner-go/gliner/tokenize"
 )
 
@@ -14,6 +12,7 @@ type encodedText struct {
 	wordsMask    []int64         // the reference's words_mask (docs/reference.md §2.5)
 	droppedWords int             // words dropped by max_len truncation
 	tokensCut    bool            // sub-word tokens cut at the tokenizer's limit
+	cutWords     int             // words longer than MaxWordBytes, cut
 }
 
 // promptWords returns the uni-encoder prompt of labels: <<ENT>> label ...
@@ -28,12 +27,20 @@ func promptWords(cfg Config, labels []string) []string {
 	return append(p, cfg.SepToken)
 }
 
-// encodeText splits text into words with the model's splitter, truncates
-// them to max_len and encodes prompt + words (docs/reference.md §2.1-2.5).
-// A nil prompt (bi-encoders) encodes the words alone.
+// encodeText splits text into words with the model's splitter (words
+// longer than MaxWordBytes cut), truncates them to max_len and
+// encodes prompt + words (docs/reference.md §2.1-2.5). A nil prompt
+// (bi-encoders) encodes the words alone.
 func (m *Model) encodeText(text string, prompt []string) encodedText {
-	var et encodedText
-	et.words = m.split(nil, text)
+	words, cut := m.words(text)
+	et := m.encodeWords(text, words, prompt)
+	et.cutWords = cut
+	return et
+}
+
+// encodeWords is encodeText on words already split.
+func (m *Model) encodeWords(text string, words []tokenize.Word, prompt []string) encodedText {
+	et := encodedText{words: words}
 	if max := m.cfg.MaxLen; len(et.words) > max {
 		et.droppedWords = len(et.words) - max
 		et.words = et.words[:max]
@@ -57,12 +64,17 @@ func (m *Model) encodeText(text string, prompt []string) encodedText {
 }
 
 // encodeItems encodes the texts of a batch's items with the prompt,
-// applying the long-text policy.
+// applying the long-text policy to whole texts; the windows of merged
+// texts fit by construction (chunk.go).
 func (m *Model) encodeItems(b batch, prompt []string) ([]encodedText, error) {
 	encs := make([]encodedText, len(b.items))
 	for j, it := range b.items {
+		if it.merge {
+			encs[j] = m.encodeWords(b.texts[it.text], b.windowWords(it), prompt)
+			continue
+		}
 		encs[j] = m.encodeText(b.texts[it.text], prompt)
-		if err := m.checkLength(it.text, encs[j]); err != nil {
+		if err := m.checkLength(b.call, it.text, encs[j]); err != nil {
 			return nil, err
 		}
 	}
@@ -78,18 +90,24 @@ func wordCounts(encs []encodedText) []int {
 	return n
 }
 
-// checkLength applies the long-text policy to text i. A text whose
-// sub-word tokens were cut is reported as such, even if words were dropped
-// too.
-func (m *Model) checkLength(i int, e encodedText) error {
-	refuse := m.longTexts == RefuseLongTexts
+// checkLength applies the long-text policy to whole text i of call c and
+// records its metadata. A text whose sub-word tokens were cut is reported
+// as such, even if words were dropped too.
+func (m *Model) checkLength(c *call, i int, e encodedText) error {
+	refuse := c.policy == RefuseLongTexts
+	info := &c.info[i]
+	info.Truncated = e.tokensCut || e.droppedWords > 0
+	info.DroppedWords, info.CutWords = e.droppedWords, e.cutWords
+	if e.cutWords > 0 {
+		m.logger.Warn("gliner: words longer than MaxWordBytes cut", "text", i, "words", e.cutWords, "max_bytes", MaxWordBytes)
+	}
 	switch {
 	case e.tokensCut && refuse:
-		return fmt.Errorf("%w: text %d has more than the tokenizer's %d sub-word tokens", ErrTextTooLong, i, m.maxTokens)
+		return &LimitError{What: "text", Index: i, Unit: "sub-words", Size: len(e.ids), Limit: m.maxTokens, Err: ErrTextTooLong}
 	case e.tokensCut:
 		m.logger.Warn("gliner: text truncated to the tokenizer's token limit", "text", i, "model_max_length", m.maxTokens)
 	case e.droppedWords > 0 && refuse:
-		return fmt.Errorf("%w: text %d has more than max_len=%d words", ErrTextTooLong, i, m.cfg.MaxLen)
+		return &LimitError{What: "text", Index: i, Unit: "words", Size: len(e.words) + e.droppedWords, Limit: m.cfg.MaxLen, Err: ErrTextTooLong}
 	case e.droppedWords > 0:
 		m.logger.Warn("gliner: text truncated to max_len words, as the reference does", "text", i, "words", m.cfg.MaxLen+e.droppedWords, "max_len", m.cfg.MaxLen)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -23,7 +22,7 @@ func anyShape(rank int) []int64 {
 // modelMaxLength reads the sub-token limit from tokenizer_config.json; 0
 // means none (DeBERTa-v3 GLiNER tokenizers carry a huge sentinel value).
 func modelMaxLength(dir string) int {
-	b, err := os.ReadFile(filepath.Join(dir, "tokenizer_config.json"))
+	b, err := readConfigFile(filepath.Join(dir, "tokenizer_config.json"))
 	if err != nil {
 		return 0
 	}

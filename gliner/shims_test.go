@@ -31,8 +31,8 @@ func (m *Model) runBIOWindows(ctx context.Context, windows [][]int) (encoder.Ten
 
 // testBatch is a batch of the texts texts[idx...] as ExtractBatch forms it.
 func testBatch(texts []string, idx []int, labels []string, opts span.Options, out [][]Entity) batch {
-	c := &call{texts: texts, valid: idx, labels: labels, opts: opts, out: out}
-	return batch{call: c, items: wholeTexts(c)}
+	c := &call{texts: texts, valid: idx, labels: labels, opts: opts, out: out, info: make([]Result, len(texts))}
+	return c.batchOf(wholeTexts(c))
 }
 
 // encodeBatch encodes texts[idx...] without a prompt and returns them with

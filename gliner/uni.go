@@ -118,13 +118,18 @@ type uniCall struct {
 }
 
 func (u *uniModel) start(_ context.Context, c *call) (runner, []item, error) {
-	return &uniCall{uniModel: u, prompt: promptWords(u.m.cfg, c.labels)}, wholeTexts(c), nil
+	items, err := u.m.planItems(c, true)
+	return &uniCall{uniModel: u, prompt: promptWords(u.m.cfg, c.labels)}, items, err
 }
 
-// runBatch encodes the batch's texts with the prompt, scores them and
-// decodes their entities.
+// runBatch encodes the batch's texts with the prompt of its labels (the
+// call's, or one label group's), scores them and decodes their entities.
 func (u *uniCall) runBatch(ctx context.Context, b batch) error {
-	encs, err := u.m.encodeItems(b, u.prompt)
+	prompt := u.prompt
+	if len(b.labels) != len(b.call.labels) {
+		prompt = promptWords(u.m.cfg, b.labels)
+	}
+	encs, err := u.m.encodeItems(b, prompt)
 	if err != nil {
 		return err
 	}
@@ -152,7 +157,7 @@ func (u *uniModel) decode(logits encoder.Tensor, b batch, encs []encodedText) er
 		spans = d.DecodeSpansBatch(nil, logits.Float32, lengths, u.m.cfg.MaxWidth, C, b.opts)
 	}
 	for j, it := range b.items {
-		b.out[it.text] = toEntities(b.texts[it.text], encs[j], spans[j], b.labels)
+		b.emit(it, encs[j], spans[j])
 	}
 	return nil
 }

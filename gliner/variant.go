@@ -80,6 +80,9 @@ func checkVariant(v string) (string, error) {
 // model_<variant>.onnx or onnx/model_<variant>.onnx).
 func findONNX(dir string, c openConfig) (string, error) {
 	if c.onnxFile != "" {
+		if err := checkLocal(dir, c.onnxFile); err != nil {
+			return "", err
+		}
 		p := filepath.Join(dir, filepath.FromSlash(c.onnxFile))
 		if !isRegular(p) {
 			return "", &ModelError{Dir: dir, File: c.onnxFile, Err: fmt.Errorf("%w: no ONNX graph (looked for %s)", ErrMissingFile, c.onnxFile)}

@@ -41,6 +41,10 @@ type Options struct {
 	Nested bool
 	// MultiLabel allows several classes on the same (Start, End).
 	MultiLabel bool
+	// KeepAll skips the conflict resolution: every candidate above its
+	// threshold is returned, sorted by start, for a later [Decoder.Select]
+	// over the candidates of several windows or label groups.
+	KeepAll bool
 }
 
 // candidate is a span with its enumeration ordinal, the tie-breaker of the
@@ -204,9 +208,12 @@ func (d *Decoder) greedy(dst []Span, numWords int, opts Options) []Span {
 	})
 	// 2. Keep each candidate that conflicts with no kept span.
 	d.kept = d.kept[:0]
-	if opts.Nested {
+	switch {
+	case opts.KeepAll:
+		d.kept = append(d.kept, d.cands...)
+	case opts.Nested:
 		d.keepNested(numWords, opts.MultiLabel)
-	} else {
+	default:
 		d.keepFlat(numWords, opts.MultiLabel)
 	}
 	// 3. Stable sort of the kept spans by start.

@@ -116,7 +116,11 @@ func parseSequence[T any](o *obj, path, key string, parse func(string, json.RawM
 	o.get(key, &subs)
 	seq := make([]T, 0, len(subs))
 	for i, s := range subs {
-		sub, err := parse(fmt.Sprintf("%s.%s[%d]", path, key, i), s)
+		subPath := fmt.Sprintf("%s.%s[%d]", path, key, i)
+		if err := checkDepth(subPath); err != nil {
+			return nil, err
+		}
+		sub, err := parse(subPath, s)
 		if err != nil {
 			return nil, err
 		}
@@ -375,9 +379,9 @@ func parseModel(path string, raw json.RawMessage) (model, error) {
 }
 
 func parseWordPiece(o *obj) (*wordPiece, error) {
-	var vocab map[string]int
-	if !o.get("vocab", &vocab) {
-		return nil, invalid(o.path+".vocab", nil, "missing vocabulary")
+	vocab, err := vocabMap(o)
+	if err != nil {
+		return nil, err
 	}
 	m := &wordPiece{
 		vocab:    make(map[string]int32, len(vocab)),
@@ -412,6 +416,25 @@ func parseWordPiece(o *obj) (*wordPiece, error) {
 	return m, nil
 }
 
+// vocabMap reads the token → id vocabulary of a WordPiece or BPE model,
+// refusing one beyond MaxVocabSize (entries or ids) before building it.
+func vocabMap(o *obj) (map[string]int, error) {
+	if err := checkVocab(o); err != nil {
+		return nil, err
+	}
+	var vocab map[string]int
+	if !o.get("vocab", &vocab) {
+		return nil, invalid(o.path+".vocab", nil, "missing vocabulary")
+	}
+	if o.err != nil {
+		return nil, o.err
+	}
+	if mx := maxID(vocab); mx >= MaxVocabSize {
+		return nil, overLimit(o.path+".vocab", "token id %d (ids must be below %d)", mx, MaxVocabSize)
+	}
+	return vocab, nil
+}
+
 func maxID(vocab map[string]int) int {
 	mx := -1
 	for _, id := range vocab {
@@ -421,6 +444,9 @@ func maxID(vocab map[string]int) int {
 }
 
 func parseUnigram(o *obj) (*unigram, error) {
+	if err := checkVocab(o); err != nil {
+		return nil, err
+	}
 	var vocab [][2]any
 	if !o.get("vocab", &vocab) || len(vocab) == 0 {
 		return nil, invalid(o.path+".vocab", nil, "missing or empty vocabulary")
@@ -458,9 +484,9 @@ func parseBPE(o *obj) (*bpe, error) {
 	if dropout != nil && *dropout != 0 {
 		return nil, unsupported(o.path+".dropout", "BPE dropout %v", *dropout)
 	}
-	var vocab map[string]int
-	if !o.get("vocab", &vocab) {
-		return nil, invalid(o.path+".vocab", nil, "missing vocabulary")
+	vocab, err := vocabMap(o)
+	if err != nil {
+		return nil, err
 	}
 	m := &bpe{
 		vocab:      make(map[string]int32, len(vocab)),

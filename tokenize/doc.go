@@ -60,5 +60,8 @@
 // Loading fails with an *[UnsupportedError] (errors.Is [ErrUnsupported]) for
 // any component type, option or option value the Pipeline does not
 // implement — it never approximates — and with a *[ConfigError]
-// (errors.Is [ErrInvalidConfig]) for malformed or inconsistent files.
+// (errors.Is [ErrInvalidConfig]) for malformed or inconsistent files; a file
+// beyond the loaders' limits ([MaxTokenizerBytes], [MaxSideFileBytes],
+// [MaxVocabSize], [MaxSequenceDepth]) is also errors.Is [ErrLimit], and
+// fails before the loader holds more than a few times the limit.
 package tokenize

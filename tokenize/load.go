@@ -1,7 +1,7 @@
 package tokenize
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,20 +65,23 @@ func Load(path string) (Tokenizer, error) {
 
 // loadFile loads a tokenizer.json or an spm.model, told apart by content.
 func loadFile(path string) (Tokenizer, error) {
-	f, err := os.Open(path)
+	f, err := openLimited(path, MaxTokenizerBytes)
 	if err != nil {
-		return nil, fmt.Errorf("tokenize: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	br := bufio.NewReader(f)
-	if isJSONStart(br) {
-		p, err := New(br)
+	data, err := readLimited(f, MaxTokenizerBytes, filepath.Base(path))
+	if err != nil {
+		return nil, err
+	}
+	if isJSONStart(data) {
+		p, err := newFromBytes(data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return p, nil
 	}
-	p, err := NewSentencePiece(br)
+	p, err := NewSentencePiece(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -86,36 +89,52 @@ func loadFile(path string) (Tokenizer, error) {
 }
 
 func loadSentencePiece(path string, opts ...SentencePieceOption) (Tokenizer, error) {
-	f, err := os.Open(path)
+	f, err := openLimited(path, MaxTokenizerBytes)
 	if err != nil {
-		return nil, fmt.Errorf("tokenize: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	p, err := NewSentencePiece(bufio.NewReader(f), opts...)
+	p, err := NewSentencePiece(f, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return p, nil
 }
 
+// openLimited opens path, failing without reading it when it is a folder
+// (ErrInvalidConfig) or a regular file larger than limit (ErrLimit). File
+// system errors are wrapped.
+func openLimited(path string, limit int64) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("tokenize: %w", err)
+	}
+	if err := checkOpened(f, limit); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func checkOpened(f *os.File, limit int64) error {
+	st, err := f.Stat()
+	switch {
+	case err != nil:
+		return fmt.Errorf("tokenize: %w", err)
+	case st.IsDir():
+		return invalid(filepath.Base(f.Name()), nil, "a folder, not a file")
+	case st.Mode().IsRegular():
+		return checkSize(st.Size(), limit, filepath.Base(f.Name()))
+	}
+	return nil
+}
+
 // isJSONStart reports whether the first non-blank byte is '{'. A protobuf
 // ModelProto starts with a field tag (0x0a for pieces), never with '{' or
 // JSON whitespace.
-func isJSONStart(br *bufio.Reader) bool {
-	for i := 1; ; i++ {
-		b, err := br.Peek(i)
-		if err != nil || len(b) < i {
-			return false
-		}
-		switch b[i-1] {
-		case ' ', '\t', '\r', '\n':
-			continue
-		case '{':
-			return true
-		default:
-			return false
-		}
-	}
+func isJSONStart(data []byte) bool {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	return len(t) > 0 && t[0] == '{'
 }
 
 // tokenizerConfig is the part of a tokenizer_config.json the spm conversion
@@ -190,12 +209,17 @@ func configSpecs(m map[string]configAddedToken) ([]AddedTokenSpec, error) {
 
 // readJSONFile decodes path into v; ok is false when the file does not exist.
 func readJSONFile(path string, v any) (ok bool, err error) {
-	b, err := os.ReadFile(path)
+	f, err := openLimited(path, MaxSideFileBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("tokenize: %w", err)
+		return false, err
+	}
+	defer f.Close()
+	b, err := readLimited(f, MaxSideFileBytes, filepath.Base(path))
+	if err != nil {
+		return false, err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return false, invalid(filepath.Base(path), err, "malformed JSON")

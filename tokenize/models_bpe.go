@@ -221,3 +221,4 @@ func (m *bpe) tokenID(s string) (int, bool) {
 var _ = utf8.RuneSelf
 
 func (m *bpe) vocabSize() int { return len(m.vocab) }
+func (m *bpe) idBound() int   { return len(m.strs) }

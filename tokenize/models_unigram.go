@@ -203,3 +203,4 @@ func byteToken(c byte) string {
 var _ = utf8.RuneSelf
 
 func (m *unigram) vocabSize() int { return len(m.pieces) }
+func (m *unigram) idBound() int   { return len(m.pieces) }

@@ -44,3 +44,4 @@ func (m *wordPiece) tokenID(s string) (int, bool) {
 }
 
 func (m *wordPiece) vocabSize() int { return len(m.vocab) }
+func (m *wordPiece) idBound() int   { return len(m.strs) }

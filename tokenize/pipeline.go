@@ -1,11 +1,9 @@
 package tokenize
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 )
 
 // model is a sub-word model: it splits one pre-tokenized piece into tokens.
@@ -13,6 +11,7 @@ type model interface {
 	tokenize(ws *workspace, dst []token, b []byte) []token
 	tokenID(s string) (int, bool)
 	vocabSize() int
+	idBound() int // one more than the largest id of the vocabulary
 }
 
 // Pipeline is a tokenizer loaded from a Hugging Face tokenizer.json: added
@@ -48,13 +47,18 @@ var _ Tokenizer = (*Pipeline)(nil)
 // *[UnsupportedError] (errors.Is [ErrUnsupported]); malformed or
 // inconsistent JSON is a *[ConfigError] (errors.Is [ErrInvalidConfig]).
 func New(r io.Reader) (*Pipeline, error) {
-	data, err := io.ReadAll(r)
+	data, err := readLimited(r, MaxTokenizerBytes, TokenizerJSONFile)
 	if err != nil {
-		return nil, fmt.Errorf("tokenize: reading tokenizer.json: %w", err)
+		return nil, err
 	}
+	return newFromBytes(data)
+}
+
+// newFromBytes is [New] over the bytes of a tokenizer.json. Like the Rust
+// library (serde_json), it refuses data after the JSON object.
+func newFromBytes(data []byte) (*Pipeline, error) {
 	var raw rawConfig
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&raw); err != nil {
+	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, invalid("", err, "not a tokenizer.json")
 	}
 	if raw.Version != "" && raw.Version != "1.0" {
@@ -120,9 +124,9 @@ func padID(raw json.RawMessage, tokenID func(string) (int, bool)) (int, error) {
 
 // NewFromFile loads a tokenizer.json file, see [New].
 func NewFromFile(path string) (*Pipeline, error) {
-	f, err := os.Open(path)
+	f, err := openLimited(path, MaxTokenizerBytes)
 	if err != nil {
-		return nil, fmt.Errorf("tokenize: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	p, err := New(f)
@@ -130,6 +134,17 @@ func NewFromFile(path string) (*Pipeline, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return p, nil
+}
+
+// MaxID returns the largest token id the pipeline can emit: of its
+// vocabulary or of its added tokens. A model's embedding must have a row
+// for every id up to it.
+func (p *Pipeline) MaxID() int {
+	mx := p.model.idBound() - 1
+	for id := range p.addedStr {
+		mx = max(mx, int(id))
+	}
+	return mx
 }
 
 // TokenID returns the id of an added token or of a vocabulary token.

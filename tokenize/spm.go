@@ -115,9 +115,9 @@ func ConvertSentencePiece(r io.Reader, opts ...SentencePieceOption) ([]byte, err
 	for _, o := range opts {
 		o(&cfg)
 	}
-	data, err := io.ReadAll(r)
+	data, err := readLimited(r, MaxTokenizerBytes, SentencePieceFile)
 	if err != nil {
-		return nil, fmt.Errorf("tokenize: reading spm.model: %w", err)
+		return nil, err
 	}
 	m, err := parseSentencePiece(data)
 	if err != nil {

@@ -41,6 +41,10 @@ Corpus formats (--format, else inferred from the file name):
 --labels maps corpus types to the labels given to the model; types mapped to
 the same label are scored as one; types left out are not evaluated. Without
 it every type T is asked for as lower-case T with "_" as spaces.
+--extra-labels adds labels to every prompt without scoring them (their
+predictions are dropped), to measure a model prompted with several types on
+a corpus that annotates only some: --labels Disease=disease --extra-labels
+chemical,gene.
 
 --report out.json writes the report as JSON and as out.html (a self-contained
 page with the tables and bar charts). --compare reads several JSON reports
@@ -62,6 +66,8 @@ Flags:
 type evalFlags struct {
 	model                                     *modelFlags
 	data, format, labels, match, report, name *string
+	extraLabels                               *string
+	longTexts                                 *string
 	threshold                                 *float64
 	nested, multiLabel, compare               *bool
 	batch, limit                              *int
@@ -76,7 +82,8 @@ func newEvalFlags(stderr io.Writer) (*flag.FlagSet, *evalFlags) {
 		format:     fs.String("format", "", "corpus format: conll, pubtator or jsonl (default: from the file name)"),
 		labels:     fs.String("labels", "", `corpus type to label map, e.g. "Disease=disease,Chemical=chemical compound"`),
 		match:      fs.String("match", "strict", "matching: strict (same boundaries and type) or overlap"),
-		threshold:  fs.Float64("threshold", 0.5, "score a span must exceed"),
+		threshold:  fs.Float64("threshold", 0.5, "score a span must exceed, in [0, 1]"),
+		longTexts:  fs.String("long-texts", "chunk", longTextsUsage),
 		nested:     fs.Bool("nested", false, "allow nested entities"),
 		multiLabel: fs.Bool("multi-label", false, "allow several labels on one span"),
 		batch:      fs.Int("batch", 8, "texts per model call"),
@@ -85,6 +92,7 @@ func newEvalFlags(stderr io.Writer) (*flag.FlagSet, *evalFlags) {
 		name:       fs.String("name", "", "name of the run in reports (default: the model's name)"),
 		compare:    fs.Bool("compare", false, "compare the JSON reports given as arguments"),
 	}
+	f.extraLabels = fs.String("extra-labels", "", `labels prompted with --labels but not scored, e.g. "chemical,gene"`)
 	fs.Usage = func() { fmt.Fprint(stderr, evalHelp); fs.PrintDefaults() }
 	return fs, f
 }
@@ -160,14 +168,23 @@ func (f *evalFlags) options() (evaluate.Options, evaluate.Format, error) {
 			return o, 0, err
 		}
 	}
-	if *f.threshold < 0 || *f.threshold > 1 {
-		return o, 0, fmt.Errorf("--threshold %v is outside [0, 1]", *f.threshold)
+	if *f.extraLabels != "" {
+		if o.ExtraLabels, err = parseLabelList(*f.extraLabels); err != nil {
+			return o, 0, err
+		}
+	}
+	if err := checkThresholds(*f.threshold, nil, nil); err != nil {
+		return o, 0, err
+	}
+	long, err := parseLongTexts(*f.longTexts)
+	if err != nil {
+		return o, 0, err
 	}
 	if *f.batch < 1 || *f.limit < 0 {
 		return o, 0, fmt.Errorf("--batch must be at least 1 and --limit at least 0")
 	}
 	o.Batch, o.Limit = *f.batch, *f.limit
-	o.Extract = []gliner.ExtractOption{gliner.WithThreshold(*f.threshold)}
+	o.Extract = []gliner.ExtractOption{gliner.WithThreshold(*f.threshold), gliner.WithLongTextPolicy(long)}
 	if *f.nested {
 		o.Extract = append(o.Extract, gliner.WithNested())
 	}
@@ -175,6 +192,18 @@ func (f *evalFlags) options() (evaluate.Options, evaluate.Format, error) {
 		o.Extract = append(o.Extract, gliner.WithMultiLabel())
 	}
 	return o, format, nil
+}
+
+// parseLabelList splits "a, b,c" into labels; an empty entry is an error.
+func parseLabelList(s string) ([]string, error) {
+	var out []string
+	for _, l := range strings.Split(s, ",") {
+		if l = strings.TrimSpace(l); l == "" {
+			return nil, fmt.Errorf("--extra-labels %q has an empty label", s)
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }
 
 // describe fills in the run's settings.

@@ -128,6 +128,31 @@ func TestEvalPerfectReport(t *testing.T) {
 	}
 }
 
+// TestEvalExtraLabels prompts chemical and gene besides the scored
+// disease: the gold model answers chemical too, and those answers are not
+// counted, so disease alone is scored, perfectly.
+func TestEvalExtraLabels(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "gold.jsonl")
+	os.WriteFile(data, []byte(jsonlCorpus), 0o644)
+	useGoldModel(t, data, evaluate.DefaultLabel)
+	report := filepath.Join(dir, "run.json")
+	code, stdout, stderr := cli("eval", "--data", data, "--labels", "Disease=disease", "--extra-labels", " chemical, gene", "--report", report)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r, err := evaluate.ReadReport(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Scores.Micro.F1 != 1 || r.Scores.Total.Gold != 2 || r.Scores.Total.Pred != 2 || strings.Join(r.ExtraLabels, ",") != "chemical,gene" {
+		t.Errorf("report = %+v\n%s", r, stdout)
+	}
+	if strings.Contains(stdout, "chemical") {
+		t.Errorf("the table scores an extra label:\n%s", stdout)
+	}
+}
+
 func TestEvalUsageAndRuntimeErrors(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "gold.jsonl")
@@ -145,7 +170,8 @@ func TestEvalUsageAndRuntimeErrors(t *testing.T) {
 		{[]string{"eval", "--data", data, "--format", "xml"}, exitUsage, "unknown corpus format"},
 		{[]string{"eval", "--data", filepath.Join(dir, "x.txt")}, exitUsage, "cannot infer"},
 		{[]string{"eval", "--data", data, "--labels", "=x"}, exitUsage, "bad label map"},
-		{[]string{"eval", "--data", data, "--threshold", "2"}, exitUsage, "outside"},
+		{[]string{"eval", "--data", data, "--threshold", "2"}, exitUsage, "threshold 2: want a number in [0, 1]"},
+		{[]string{"eval", "--data", data, "--extra-labels", "gene,,x"}, exitUsage, "empty label"},
 		{[]string{"eval", "--data", data, "--bogus"}, exitUsage, "flag provided but not defined"},
 		{[]string{"eval", "--data", data, "extra"}, exitUsage, "unexpected arguments"},
 		{[]string{"eval", "--compare"}, exitUsage, "at least one"},
@@ -233,5 +259,20 @@ func TestEvalProgressHelper(t *testing.T) {
 	g.delay = 15 * time.Millisecond
 	if code := run([]string{"eval", "--data", data, "--batch", "1"}, os.Stdin, os.Stdout, os.Stderr); code != exitOK {
 		t.Fatalf("exit %d", code)
+	}
+}
+
+// TestEvalNaNThreshold checks that eval rejects a NaN threshold, as
+// extract and the server do.
+func TestEvalNaNThreshold(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "gold.jsonl")
+	if err := os.WriteFile(data, []byte(jsonlCorpus), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	useGoldModel(t, data, evaluate.DefaultLabel)
+	for _, v := range []string{"NaN", "-0.5", "1.5"} {
+		if code, _, stderr := cli("eval", "--data", data, "--threshold", v); code != exitUsage || !strings.Contains(stderr, "want a number in [0, 1]") {
+			t.Errorf("--threshold %s: exit %d, want %d; stderr:\n%s", v, code, exitUsage, stderr)
+		}
 	}
 }

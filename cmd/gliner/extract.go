@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/gliner-go/gliner/gliner"
@@ -25,17 +22,42 @@ func init() {
 const extractHelp = `usage: gliner extract [FILE ...] [flags]
 
 Reads texts from the files (or stdin; the name - is stdin too), one per
-line, or JSON lines with a "text" field and an optional "id", and writes one
-JSON object per input line:
+line, and writes one JSON object per input line, in order:
   {"id":...,"entities":[{"start":..,"end":..,"text":..,"label":..,"score":..}]}
-An empty line gives an empty entity list. Offsets are code points by default
-(--offsets bytes or utf16 for the others), as in the server's answers.
-Flags may come before or after the file names.
+or, for a line that failed:
+  {"id":...,"error":"line N: ..."}
+Results also say how the text was run: "windows" and "label_groups" (the
+model calls it took), "chunked", "truncated", "dropped_words" and
+"cut_words" (words over the library's MaxWordBytes, cut), each left out
+when zero or false. Texts longer than one model call takes are cut into
+overlapping windows whose entities are merged (--long-texts chunk, the
+default), cut at the model's limit as the reference does (truncate), or
+refused with an error record (error).
+A line is a JSON record {"text": "...", "id": ...} or plain text (--input):
+auto (the default) takes a line as a record only if it parses as a JSON
+object with a "text" field, so a plain line starting with "{" stays text;
+jsonl requires a record on every line; text takes every line as text. The
+id is the record's "id", else the line number over all inputs. An empty
+text gives an empty entity list.
+
+Each batch's results are written as soon as it is done, and the texts read
+so far are run when the input waits, so a slow pipe sees every result.
+A line that fails (a malformed record, a line over 64 MiB, a text the model
+refuses) gives its error record; --on-error skip (the default) goes on,
+stop ends the run there; either way the exit status is 1.
+
+Offsets are code points by default (--offsets bytes or utf16 for the
+others), as in the server's answers. Token-classification models have a
+fixed set of types: without --labels all of them are returned. Flags may
+come before or after the file names.
 
 Examples:
   echo "Metformin is used to treat type 2 diabetes." | gliner extract --labels "disease,chemical"
   gliner extract notes.txt --model ./gliner_small-v2.1 --labels disease --threshold 0.3
   gliner extract --labels "disease,chemical" --label-threshold chemical=0.7 --nested < texts.jsonl
+  tail -f notes.txt | gliner extract --labels disease --input text
+
+Exit codes: 0 ok, 1 runtime error or a failed line, 2 usage error.
 
 Flags:
 `
@@ -43,12 +65,17 @@ Flags:
 // extractFlags are the flags of gliner extract.
 type extractFlags struct {
 	labels, labelThresholds, offsets string
+	input, onError, longTexts        string
 	labelCache                       string
 	model                            *modelFlags
 	threshold                        float64
 	nested, multiLabel               bool
 	batch                            int
 	unit                             offsets.Unit
+	mode                             inputMode
+	policy                           onError
+	long                             gliner.LongTextPolicy
+	perLabel                         map[string]float64
 }
 
 func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -57,7 +84,7 @@ func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	labels, opts, err := f.check()
+	labels, err := f.check()
 	if err != nil {
 		return usageError(stderr, "extract", "%v", err)
 	}
@@ -69,49 +96,100 @@ func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runtimeError(stderr, "extract", err)
 	}
 	defer m.Close()
+	if labels, err = f.modelLabels(m, labels); err != nil {
+		return usageError(stderr, "extract", "%v", err)
+	}
 	in, closeIn, err := openInputs(files, stdin)
 	if err != nil {
 		return runtimeError(stderr, "extract", err)
 	}
 	defer closeIn()
-	if err := extractStream(ctx, m, in, stdout, labels, opts, *f); err != nil {
-		return runtimeError(stderr, "extract", err)
+	return f.stream(ctx, m, labels, in, stdout, stderr)
+}
+
+// stream runs the extraction over the input and returns the exit code.
+func (f *extractFlags) stream(ctx context.Context, m *gliner.Model, labels []string, in io.Reader, stdout, stderr io.Writer) int {
+	opts := f.extractOptions()
+	extract := func(ctx context.Context, texts []string) ([]gliner.Result, error) {
+		return m.ExtractResults(ctx, texts, labels, opts...)
 	}
-	return exitOK
+	err := newStream(extract, stdout, f.unit, f.batch, f.policy).run(ctx, in, f.mode)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, gliner.ErrLabel) || errors.Is(err, gliner.ErrBadOption):
+		return usageError(stderr, "extract", "%s", errorText(err))
+	}
+	return runtimeError(stderr, "extract", err)
 }
 
 func newExtractFlags(stderr io.Writer) (*flag.FlagSet, *extractFlags) {
 	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := &extractFlags{model: addModelFlags(fs)}
-	fs.StringVar(&f.labels, "labels", "", "comma-separated entity types, e.g. \"disease,chemical\" (required; repeats are dropped, keeping the first)")
-	fs.Float64Var(&f.threshold, "threshold", 0.5, "score a span must exceed")
-	fs.StringVar(&f.labelThresholds, "label-threshold", "", "per-label thresholds, e.g. \"disease=0.4,chemical=0.7\"")
+	fs.StringVar(&f.labels, "labels", "", "comma-separated entity types, e.g. \"disease,chemical\" (required, except for token-classification models; repeats are dropped, keeping the first)")
+	fs.Float64Var(&f.threshold, "threshold", 0.5, "score a span must exceed, in [0, 1]")
+	fs.StringVar(&f.labelThresholds, "label-threshold", "", "per-label thresholds in [0, 1] for labels of --labels, e.g. \"disease=0.4,chemical=0.7\"")
 	fs.BoolVar(&f.nested, "nested", false, "allow nested entities")
 	fs.BoolVar(&f.multiLabel, "multi-label", false, "allow several labels on one span")
 	fs.StringVar(&f.offsets, "offsets", "runes", "offset unit: runes (code points), bytes or utf16")
+	fs.StringVar(&f.input, "input", "auto", "input lines: auto (JSON records with \"text\", else plain text), text or jsonl")
+	fs.StringVar(&f.longTexts, "long-texts", "chunk", longTextsUsage)
+	fs.StringVar(&f.onError, "on-error", "skip", "after a line fails (its error record is written): skip (go on) or stop")
 	fs.IntVar(&f.batch, "batch", 8, "texts per model call")
 	fs.StringVar(&f.labelCache, "label-cache", defaultLabelCacheDir(), "bi-encoder models: folder keeping label embeddings across runs (\"\" = none)")
 	fs.Usage = func() { fmt.Fprint(stderr, extractHelp); fs.PrintDefaults() }
 	return fs, f
 }
 
-// check validates the flags and returns the labels and extraction options.
-func (f *extractFlags) check() ([]string, []gliner.ExtractOption, error) {
-	labels := splitList(f.labels)
-	if len(labels) == 0 {
-		return nil, nil, errors.New("--labels is required")
-	}
+// check validates the flags and returns the labels, which are empty only
+// if --labels was not given (see [extractFlags.modelLabels]).
+func (f *extractFlags) check() ([]string, error) {
 	if f.batch < 1 {
-		return nil, nil, errors.New("--batch must be at least 1")
+		return nil, errors.New("--batch must be at least 1")
 	}
-	unit, err := offsets.Parse(f.offsets)
-	if err != nil {
-		return nil, nil, err
+	var err error
+	if f.unit, err = offsets.Parse(f.offsets); err != nil {
+		return nil, err
 	}
-	f.unit = unit
-	opts, err := f.extractOptions()
-	return labels, opts, err
+	if f.mode, err = parseInputMode(f.input); err != nil {
+		return nil, err
+	}
+	if f.policy, err = parseOnError(f.onError); err != nil {
+		return nil, err
+	}
+	if f.long, err = parseLongTexts(f.longTexts); err != nil {
+		return nil, err
+	}
+	if err = checkThresholds(f.threshold, nil, nil); err != nil {
+		return nil, err
+	}
+	if f.perLabel, err = parseLabelThresholds(f.labelThresholds); err != nil {
+		return nil, err
+	}
+	labels := splitList(f.labels)
+	if len(labels) == 0 && f.model.model == "" {
+		return nil, errLabelsRequired // the built-in model is zero-shot
+	}
+	if len(labels) == 0 {
+		return nil, nil
+	}
+	return labels, checkThresholds(f.threshold, f.perLabel, labels)
+}
+
+// errLabelsRequired reports a zero-shot model run without --labels.
+var errLabelsRequired = errors.New("--labels is required: this model takes any labels")
+
+// modelLabels returns the labels of the run: --labels, or all the types of
+// a fixed-schema model when --labels is not given.
+func (f *extractFlags) modelLabels(m *gliner.Model, labels []string) ([]string, error) {
+	if len(labels) > 0 {
+		return labels, nil
+	}
+	if labels = m.Labels(); len(labels) == 0 {
+		return nil, errLabelsRequired
+	}
+	return labels, checkThresholds(f.threshold, f.perLabel, labels)
 }
 
 // modelOptions are the options extract opens the model with: its batch
@@ -124,26 +202,19 @@ func (f *extractFlags) modelOptions() []gliner.Option {
 	return opts
 }
 
-func (f *extractFlags) extractOptions() ([]gliner.ExtractOption, error) {
-	opts := []gliner.ExtractOption{gliner.WithThreshold(f.threshold)}
+// extractOptions are the extraction options of the flags.
+func (f *extractFlags) extractOptions() []gliner.ExtractOption {
+	opts := []gliner.ExtractOption{gliner.WithThreshold(f.threshold), gliner.WithLongTextPolicy(f.long)}
 	if f.nested {
 		opts = append(opts, gliner.WithNested())
 	}
 	if f.multiLabel {
 		opts = append(opts, gliner.WithMultiLabel())
 	}
-	for _, kv := range splitList(f.labelThresholds) {
-		i := strings.LastIndexByte(kv, '=')
-		if i < 0 {
-			return nil, fmt.Errorf("--label-threshold: %q is not label=value", kv)
-		}
-		t, err := strconv.ParseFloat(strings.TrimSpace(kv[i+1:]), 64)
-		if err != nil {
-			return nil, fmt.Errorf("--label-threshold: %q: %v", kv, err)
-		}
-		opts = append(opts, gliner.WithLabelThreshold(strings.TrimSpace(kv[:i]), t))
+	for l, t := range f.perLabel {
+		opts = append(opts, gliner.WithLabelThreshold(l, t))
 	}
-	return opts, nil
+	return opts
 }
 
 // defaultLabelCacheDir is where gliner extract keeps the label embeddings of
@@ -166,154 +237,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// openInputs concatenates the named files, or returns stdin when there are
-// none; the name "-" is stdin too.
-func openInputs(names []string, stdin io.Reader) (io.Reader, func(), error) {
-	if len(names) == 0 {
-		return stdin, func() {}, nil
-	}
-	var rs []io.Reader
-	var files []*os.File
-	closeAll := func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}
-	for _, n := range names {
-		if n == stdinName {
-			rs = append(rs, &lineEnded{r: stdin})
-			continue
-		}
-		f, err := os.Open(n)
-		if err != nil {
-			closeAll()
-			return nil, nil, err
-		}
-		files = append(files, f)
-		rs = append(rs, &lineEnded{r: f})
-	}
-	return io.MultiReader(rs...), closeAll, nil
-}
-
-// lineEnded reads r and adds a final newline if r's last line lacks one,
-// so that inputs concatenate line by line without adding empty lines.
-type lineEnded struct {
-	r          io.Reader
-	last       byte
-	read, done bool
-}
-
-// Read implements io.Reader.
-func (l *lineEnded) Read(p []byte) (int, error) {
-	if l.done || len(p) == 0 {
-		return 0, io.EOF
-	}
-	n, err := l.r.Read(p)
-	if n > 0 {
-		l.last, l.read = p[n-1], true
-	}
-	if err != io.EOF {
-		return n, err
-	}
-	if n == 0 && l.read && l.last != '\n' {
-		p[0], l.last = '\n', '\n'
-		return 1, nil
-	}
-	if n == 0 {
-		l.done = true
-	}
-	return n, nil
-}
-
-// inputLine is one input record.
-type inputLine struct {
-	id   json.RawMessage
-	text string
-}
-
-// outEntity is an entity as gliner extract writes it.
-type outEntity = offsets.Entity
-
-type outLine struct {
-	ID       json.RawMessage `json:"id"`
-	Entities []outEntity     `json:"entities"`
-}
-
-// maxLine is the longest input line accepted; a longer one is an error, not
-// a silent cut.
-const maxLine = 64 << 20
-
-// extractStream reads records, extracts in batches and writes one output
-// line per input line, in order.
-func extractStream(ctx context.Context, m *gliner.Model, r io.Reader, w io.Writer, labels []string, opts []gliner.ExtractOption, f extractFlags) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), maxLine)
-	bw := bufio.NewWriter(w)
-	defer bw.Flush()
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	var batch []inputLine
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		texts := make([]string, len(batch))
-		for i, l := range batch {
-			texts[i] = l.text
-		}
-		res, err := m.ExtractBatch(ctx, texts, labels, opts...)
-		if err != nil {
-			return err
-		}
-		for i, l := range batch {
-			if err := enc.Encode(outLine{ID: l.id, Entities: offsets.Convert(l.text, res[i], f.unit)}); err != nil {
-				return err
-			}
-		}
-		batch = batch[:0]
-		return bw.Flush()
-	}
-	for n := 1; sc.Scan(); n++ {
-		l, err := parseInputLine(sc.Text(), n)
-		if err != nil {
-			return err
-		}
-		if batch = append(batch, l); len(batch) == f.batch {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return fmt.Errorf("an input line is longer than %d bytes", maxLine)
-		}
-		return err
-	}
-	return flush()
-}
-
-// parseInputLine reads a JSON object with "text" (and optional "id") when
-// the line is one, else takes the line as the text with its line number as id.
-func parseInputLine(line string, n int) (inputLine, error) {
-	if t := strings.TrimSpace(line); strings.HasPrefix(t, "{") {
-		var rec struct {
-			ID   json.RawMessage `json:"id"`
-			Text *string         `json:"text"`
-		}
-		if err := json.Unmarshal([]byte(t), &rec); err != nil {
-			return inputLine{}, fmt.Errorf("line %d: invalid JSON: %v", n, err)
-		}
-		if rec.Text == nil {
-			return inputLine{}, fmt.Errorf("line %d: JSON object without \"text\"", n)
-		}
-		id := rec.ID
-		if id == nil {
-			id = json.RawMessage(strconv.Itoa(n))
-		}
-		return inputLine{id: id, text: *rec.Text}, nil
-	}
-	return inputLine{id: json.RawMessage(strconv.Itoa(n)), text: line}, nil
 }

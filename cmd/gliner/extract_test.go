@@ -1,11 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/gliner-go/gliner/internal/testenv"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -97,4 +105,120 @@ func mustJSON(t *testing.T, v any) string {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// TestExtractBadThresholds checks that NaN and out-of-range thresholds, and
+// per-label thresholds of labels not asked for, are usage errors.
+func TestExtractBadThresholds(t *testing.T) {
+	for _, args := range [][]string{
+		{"--threshold", "NaN"},
+		{"--threshold", "-1"},
+		{"--threshold", "2"},
+		{"--label-threshold", "disease=NaN"},
+		{"--label-threshold", "disease=1.5"},
+		{"--label-threshold", "chemical=0.3"},
+	} {
+		code, _, stderr := extractCLI("x\n", append([]string{"--labels", "disease"}, args...)...)
+		assert.Equal(t, exitUsage, code, "%q: %s", args, stderr)
+		assert.Contains(t, stderr, "threshold", "%q", args)
+	}
+}
+
+// TestExtractFilesLineForLine checks that files give exactly one output
+// record per input line: no phantom record for a file's end, an empty
+// file or a last line without "\n", and empty lines kept.
+func TestExtractFilesLineForLine(t *testing.T) {
+	model := fixtureModel(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"a.txt": "Patients with breast cancer.\n\nOvarian cancer.\n",
+		"b.txt": "No newline at the end",
+		"c.txt": "",
+		"d.txt": "\n",
+	}
+	var args []string
+	for _, name := range []string{"a.txt", "b.txt", "c.txt", "d.txt"} {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(files[name]), 0o644))
+		args = append(args, p)
+	}
+	code, stdout, stderr := extractCLI("", append(args, "--model", model, "--labels", "disease")...)
+	require.Equal(t, exitOK, code, stderr)
+	outs := parseExtractOutput(t, stdout)
+	require.Len(t, outs, 5, "3 + 1 + 0 + 1 lines")
+	for i, o := range outs {
+		assert.Equal(t, strconv.Itoa(i+1), string(o.ID))
+	}
+	assert.Empty(t, outs[1].Entities)
+	assert.Empty(t, outs[4].Entities)
+}
+
+// TestExtractMalformedLineCLI runs a malformed JSON line between good lines
+// through the CLI: three records, the middle one an error, exit status 1;
+// with --on-error stop, the run ends after the error record.
+func TestExtractMalformedLineCLI(t *testing.T) {
+	model := fixtureModel(t)
+	in := `{"id":"a","text":"Patients with breast cancer."}` + "\n{\"text\": \n" + `{"id":"c","text":"Ovarian cancer."}` + "\n"
+	code, stdout, stderr := extractCLI(in, "--model", model, "--labels", "disease", "--input", "jsonl", "--threshold", "0.2")
+	assert.Equal(t, exitRuntime, code)
+	assert.Contains(t, stderr, "lines failed: 1 (see their error records)")
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	require.Len(t, lines, 3, stdout)
+	assert.Contains(t, lines[0], `"id":"a","entities":[{`)
+	assert.Contains(t, lines[1], `{"id":2,"error":"line 2: malformed line: not a JSON object`)
+	assert.Contains(t, lines[2], `"id":"c","entities":[{`)
+
+	code, stdout, _ = extractCLI(in, "--model", model, "--labels", "disease", "--input", "jsonl", "--on-error", "stop")
+	assert.Equal(t, exitRuntime, code)
+	assert.Len(t, strings.Split(strings.TrimSuffix(stdout, "\n"), "\n"), 2, stdout)
+}
+
+// TestExtractSlowPipeCLI feeds the CLI through a pipe that stays open: the
+// first line's result must be written before the input ends.
+func TestExtractSlowPipeCLI(t *testing.T) {
+	model := fixtureModel(t)
+	pr, pw := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"extract", "--model", model, "--labels", "disease"}, pr, outW, io.Discard)
+		outW.Close()
+	}()
+	_, err := io.WriteString(pw, "Patients with breast cancer.\n")
+	require.NoError(t, err)
+	got := make(chan string, 1)
+	go func() { l, _ := bufio.NewReader(outR).ReadString('\n'); got <- l }()
+	select {
+	case l := <-got:
+		assert.True(t, strings.HasPrefix(l, `{"id":1,"entities":`), l)
+	case <-time.After(60 * time.Second):
+		t.Fatal("no output while the input stays open")
+	}
+	pw.Close()
+	assert.Equal(t, exitOK, <-done)
+}
+
+// TestExtractFixedSchema runs a token-classification model without
+// --labels: all its types are asked for.
+func TestExtractFixedSchema(t *testing.T) {
+	model := filepath.Join(testenv.RepoRoot(), "testdata", "models", "bio-bert")
+	if _, err := os.Stat(filepath.Join(model, "config.json")); err != nil {
+		testenv.Missing(t, "fixture model %s not present", model)
+	}
+	text := "Cisplatin-induced nephrotoxicity in patients with ovarian cancer."
+	code, stdout, stderr := extractCLI(text+"\n", "--model", model)
+	require.Equal(t, exitOK, code, stderr)
+	all := parseExtractOutput(t, stdout)[0].Entities
+	code, stdout, stderr = extractCLI(text+"\n", "--model", model, "--labels", "Disease,Chemical")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, parseExtractOutput(t, stdout)[0].Entities, all)
+	labels := map[string]bool{}
+	for _, e := range all {
+		labels[e.Label] = true
+	}
+	assert.Equal(t, map[string]bool{"Disease": true, "Chemical": true}, labels, "%+v", all)
+
+	code, _, stderr = extractCLI("x\n", "--model", fixtureModel(t))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--labels is required")
 }

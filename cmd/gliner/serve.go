@@ -26,16 +26,22 @@ connections and lets the requests in flight finish.
 
   POST /v1/extract  {"text": "...", "labels": ["disease"], "threshold": 0.5,
                      "nested": false, "multi_label": false,
-                     "label_thresholds": {"disease": 0.3}, "offsets": "runes"}
-                    → {"entities": [{"start","end","text","label","score"}]}
+                     "label_thresholds": {"disease": 0.3}, "offsets": "runes",
+                     "long_texts": "chunk"}
+                    → {"entities": [{"start","end","text","label","score"}],
+                       "windows": 1, "label_groups": 1, "chunked": false, ...}
                     ("texts": [...] instead of "text" → {"results": [{"entities": [...]}, ...]})
   GET  /healthz     → {"status": "ok"}
   GET  /metrics     → Prometheus text format
 
 start/end are in the unit "offsets" names: runes (code points, the
-default), bytes or utf16, as gliner extract --offsets. Repeated labels are
+default), bytes or utf16, as gliner extract --offsets. "long_texts" is
+chunk, truncate or error, as --long-texts (whose value is the default);
+the keys after "entities" say how the text was run, as in gliner extract's
+output (each left out when zero or false). Repeated labels are
 dropped, keeping the first. Errors are {"error": "..."}: 400 bad request
-(malformed JSON, no labels, too many labels or texts), 413 body too large, 429 all --concurrency slots busy (answered at
+(malformed JSON, no labels, too many labels or texts, a threshold
+outside [0, 1], a label or text the model rejects), 413 body too large, 429 all --concurrency slots busy (answered at
 once, with Retry-After: 1), 504 --timeout expired.
 
 Examples:
@@ -57,6 +63,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.MaxLabels, "max-labels", 64, "most labels per request (400 above)")
 	fs.IntVar(&cfg.MaxTexts, "max-texts", 64, "most texts per request (400 above)")
 	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "time limit per request (504 after)")
+	longTexts := fs.String("long-texts", "chunk", longTextsUsage+` (a request's "long_texts" overrides it)`)
 	fs.IntVar(&cfg.Concurrency, "concurrency", 4, "extractions running at once (429 when all are busy)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 60*time.Second, "how long to wait for requests in flight at shutdown")
 	fs.Usage = func() { fmt.Fprint(stderr, serveHelp); fs.PrintDefaults() }
@@ -66,6 +73,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if len(pos) > 0 {
 		return usageError(stderr, "serve", "unexpected arguments %q", pos)
+	}
+	var err error
+	if cfg.LongTexts, err = parseLongTexts(*longTexts); err != nil {
+		return usageError(stderr, "serve", "%v", err)
 	}
 	if model.batch < 1 || cfg.MaxBody < 1 || cfg.MaxLabels < 1 || cfg.MaxTexts < 1 || cfg.Timeout <= 0 || cfg.Concurrency < 1 || cfg.ShutdownTimeout <= 0 {
 		return usageError(stderr, "serve", "limits, timeouts, --batch and --concurrency must be positive")

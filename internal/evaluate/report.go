@@ -27,6 +27,9 @@ type Report struct {
 	Labels []LabelMapping `json:"labels"`
 	Scores Scores         `json:"scores"`
 	Cost   Cost           `json:"cost"`
+
+	// ExtraLabels were prompted but not scored ([Options.ExtraLabels]).
+	ExtraLabels []string `json:"extra_labels,omitempty"`
 }
 
 // WriteJSON writes the report as indented JSON.

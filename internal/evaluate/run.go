@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/metrics"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -27,6 +28,12 @@ type Options struct {
 	// type). When nil, every corpus type T gets [DefaultLabel](T); when not
 	// nil, gold spans of unlisted types are dropped.
 	Labels map[string]string
+	// ExtraLabels are prompted together with the mapped labels but not
+	// scored: predictions with an extra label are dropped before matching.
+	// This measures a model the way users prompt it (several types at
+	// once) on a corpus that annotates only some of them. An extra label
+	// that is also a mapped label is scored as the mapped one.
+	ExtraLabels []string
 	// Extract are the per-call options passed to the extractor.
 	Extract []gliner.ExtractOption
 	// Batch is the number of texts per extractor call; zero passes all
@@ -112,10 +119,11 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 			labelOf[t] = DefaultLabel(t)
 		}
 	}
-	labels := distinctLabels(labelOf)
-	if len(labels) == 0 {
+	scored := distinctLabels(labelOf)
+	if len(scored) == 0 {
 		return nil, ErrNoLabels
 	}
+	labels := promptLabels(scored, opts.ExtraLabels)
 	docs := c.Docs
 	if opts.Limit > 0 && opts.Limit < len(docs) {
 		docs = docs[:opts.Limit]
@@ -140,7 +148,7 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 			return nil, fmt.Errorf("evaluate: extractor returned %d results for %d texts", len(preds), len(batch))
 		}
 		for k, d := range batch {
-			scorer.Add(d.Text, mapGold(d.Entities, labelOf), predSpans(d.Text, preds[k]))
+			scorer.Add(d.Text, mapGold(d.Entities, labelOf), predSpans(d.Text, preds[k], scored))
 			latencies = append(latencies, elapsed.Seconds()*1000/float64(len(batch)))
 		}
 		mem.sample()
@@ -150,6 +158,7 @@ func Run(ctx context.Context, ex Extractor, c *Corpus, opts Options) (*Report, e
 	}
 	total := time.Since(start).Seconds()
 	r := &Report{Scores: scorer.Scores(), Texts: len(docs), Labels: labelMapping(labelOf)}
+	r.ExtraLabels = unscored(labels, scored)
 	r.Scores.Match = opts.Match.String()
 	r.Cost = mem.cost(len(docs), total, latencies)
 	return r, nil
@@ -170,6 +179,29 @@ func distinctLabels(m map[string]string) []string {
 	return sortedKeys(seen)
 }
 
+// promptLabels is the scored labels followed by the extra labels that are
+// not among them, each once, in the order given.
+func promptLabels(scored, extra []string) []string {
+	out := append([]string(nil), scored...)
+	return append(out, unscored(extra, scored)...)
+}
+
+// unscored is the labels of ls that are not in scored, each once.
+func unscored(ls, scored []string) []string {
+	seen := map[string]bool{}
+	for _, l := range scored {
+		seen[l] = true
+	}
+	var out []string
+	for _, l := range ls {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 func docTexts(docs []Document) []string {
 	out := make([]string, len(docs))
 	for i, d := range docs {
@@ -188,12 +220,15 @@ func mapGold(gold []Span, labelOf map[string]string) []Span {
 	return out
 }
 
-// predSpans converts entities to code-point spans. The rune offsets are
-// used; an extractor that leaves them zero while setting byte offsets gets
-// them converted from the byte offsets.
-func predSpans(text string, ents []gliner.Entity) []Span {
+// predSpans converts the entities with a scored label to code-point spans.
+// The rune offsets are used; an extractor that leaves them zero while
+// setting byte offsets gets them converted from the byte offsets.
+func predSpans(text string, ents []gliner.Entity, scored []string) []Span {
 	out := make([]Span, 0, len(ents))
 	for _, e := range ents {
+		if !slices.Contains(scored, e.Label) {
+			continue
+		}
 		s, end := e.RuneStart, e.RuneEnd
 		if end == 0 && e.End > 0 {
 			s, end = byteToRune(text, e.Start), byteToRune(text, e.End)

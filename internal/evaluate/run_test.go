@@ -20,10 +20,12 @@ type oracle struct {
 	drop  string
 	calls int
 	err   error
+	asked []string // the labels of the last call
 }
 
 func (o *oracle) ExtractBatch(ctx context.Context, texts, labels []string, opts ...gliner.ExtractOption) ([][]gliner.Entity, error) {
 	o.calls++
+	o.asked = labels
 	if o.err != nil {
 		return nil, o.err
 	}
@@ -90,6 +92,32 @@ func TestRunPerfectAndMerged(t *testing.T) {
 	}
 	if rep.Scores.Match != "overlap" || len(rep.Labels) != 1 || strings.Join(rep.Labels[0].Types, ",") != "Chemical,Disease" {
 		t.Errorf("match %s labels %+v", rep.Scores.Match, rep.Labels)
+	}
+}
+
+// TestRunExtraLabels prompts labels that are not scored: the model sees
+// them, their predictions are dropped, and the scores are those of the
+// mapped labels alone.
+func TestRunExtraLabels(t *testing.T) {
+	c, err := ReadPubTator(strings.NewReader(pubSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := newOracle(c, map[string]string{"Chemical": "chemical", "Disease": "disease"})
+	opts := Options{Labels: map[string]string{"Disease": "disease"}, ExtraLabels: []string{"gene", "disease", "chemical", "gene"}}
+	rep, err := Run(context.Background(), o, c, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(o.asked, ","); got != "disease,gene,chemical" {
+		t.Errorf("prompted labels %q, want disease,gene,chemical", got)
+	}
+	checkPRF(t, "micro", rep.Scores.Micro, 1, 1, 1)
+	if len(rep.Scores.Types) != 1 || rep.Scores.Types[0].Type != "disease" || rep.Scores.Total.Pred != rep.Scores.Total.Gold {
+		t.Errorf("scores = %+v", rep.Scores)
+	}
+	if got := strings.Join(rep.ExtraLabels, ","); got != "gene,chemical" {
+		t.Errorf("report extra labels %q, want gene,chemical", got)
 	}
 }
 

@@ -4,8 +4,10 @@
 //
 //	POST /v1/extract   {"text": "...", "labels": ["disease"], "threshold": 0.5,
 //	                    "nested": false, "multi_label": false,
-//	                    "label_thresholds": {"disease": 0.3}, "offsets": "runes"}
-//	                   → 200 {"entities": [{"start", "end", "text", "label", "score"}]}
+//	                    "label_thresholds": {"disease": 0.3}, "offsets": "runes",
+//	                    "long_texts": "chunk"}
+//	                   → 200 {"entities": [{"start", "end", "text", "label", "score"}],
+//	                          "windows": 1, "label_groups": 1, "chunked": false, ...}
 //	                   with "texts": [...] instead of "text":
 //	                   → 200 {"results": [{"entities": [...]}, ...]}
 //	GET  /healthz      → 200 {"status": "ok"}
@@ -18,10 +20,21 @@
 // to the model, which keeps the first of each, as the library and the CLI
 // do; they count once against the label limit.
 //
+// Long texts: "long_texts" is the policy for texts longer than one model
+// call takes, "chunk", "truncate" or "error" ([ParseLongTexts]), default
+// [Config.LongTexts]. Each answer carries [Meta], how its text was run
+// ("windows", "label_groups", "chunked", "truncated", "dropped_words",
+// "cut_words", each left out when zero or false), when the extractor is
+// a [ResultExtractor] as [gliner.Model] is. Thresholds are checked as the
+// library checks them, with its messages ([CheckThresholds]).
+//
 // Errors are JSON bodies {"error": "message"} with these statuses:
 // 400 malformed JSON, neither or both of text and texts, no labels, an empty
-// label, too many labels or texts, a threshold outside [0, 1], an unknown
-// offsets unit;
+// label, too many labels or texts, a threshold NaN or outside [0, 1], a
+// per-label threshold of a label not asked for, an unknown offsets unit or
+// long-text policy, and input the model rejects (a label it cannot take, such
+// as one longer than its label limit or outside a fixed schema, or a text
+// it refuses), with the library's message;
 // 405 wrong method; 413 body larger than the limit; 415 a Content-Type other
 // than application/json, text/json or (what curl -d sends)
 // application/x-www-form-urlencoded, the body being parsed as JSON in all

@@ -25,12 +25,35 @@ type ExtractRequest struct {
 	// Offsets is the unit of the answer's offsets: "runes" (code points,
 	// the default), "bytes" or "utf16", as the CLI's --offsets.
 	Offsets string `json:"offsets,omitempty"`
+	// LongTexts is the policy for texts longer than one model call takes:
+	// "chunk", "truncate" or "error" (see [ParseLongTexts]); "" is the
+	// server's ([Config.LongTexts]).
+	LongTexts string `json:"long_texts,omitempty"`
 }
 
 // ExtractResponse is the answer to a request with "text". Offsets are in
 // the request's unit.
 type ExtractResponse struct {
 	Entities []offsets.Entity `json:"entities"`
+	Meta
+}
+
+// Meta says how a text was run: the fields of [gliner.Result] under the
+// same JSON keys, each left out when zero (a blank text has none). The
+// server adds them when its extractor is a [ResultExtractor].
+type Meta struct {
+	Windows      int  `json:"windows,omitempty"`
+	LabelGroups  int  `json:"label_groups,omitempty"`
+	Chunked      bool `json:"chunked,omitempty"`
+	Truncated    bool `json:"truncated,omitempty"`
+	DroppedWords int  `json:"dropped_words,omitempty"`
+	CutWords     int  `json:"cut_words,omitempty"`
+}
+
+// MetaOf returns the metadata of a result.
+func MetaOf(r gliner.Result) Meta {
+	return Meta{Windows: r.Windows, LabelGroups: r.LabelGroups, Chunked: r.Chunked, Truncated: r.Truncated,
+		DroppedWords: r.DroppedWords, CutWords: r.CutWords}
 }
 
 // BatchResponse is the answer to a request with "texts": one result per
@@ -61,28 +84,48 @@ func (s *Server) handleExtract(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("all %d extraction slots are busy; retry later", cap(s.slots)))
 		return
 	}
-	ents, err := s.run(r.Context(), req, texts)
+	res, err := s.run(r.Context(), req, texts)
 	<-s.slots
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.metrics.texts.Add(int64(len(texts)))
-	if req.Text != nil {
-		writeJSON(w, http.StatusOK, ExtractResponse{Entities: offsets.Convert(texts[0], ents[0], unit)})
-		return
+	out := BatchResponse{Results: make([]ExtractResponse, len(res))}
+	for i, r := range res {
+		out.Results[i] = ExtractResponse{Entities: offsets.Convert(texts[i], r.Entities, unit), Meta: MetaOf(r)}
 	}
-	out := BatchResponse{Results: make([]ExtractResponse, len(ents))}
-	for i, e := range ents {
-		out.Results[i].Entities = offsets.Convert(texts[i], e, unit)
+	if req.Text != nil {
+		writeJSON(w, http.StatusOK, out.Results[0])
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) run(ctx context.Context, req *ExtractRequest, texts []string) ([][]gliner.Entity, error) {
+// ResultExtractor is an [Extractor] that also reports how each text was
+// run ([gliner.Model] is one); the server then adds [Meta] to its answers.
+type ResultExtractor interface {
+	Extractor
+	ExtractResults(ctx context.Context, texts, labels []string, opts ...gliner.ExtractOption) ([]gliner.Result, error)
+}
+
+// extract runs the extractor, with metadata if it gives any.
+func (s *Server) extract(ctx context.Context, texts, labels []string, opts []gliner.ExtractOption) ([]gliner.Result, error) {
+	if rx, ok := s.ex.(ResultExtractor); ok {
+		return rx.ExtractResults(ctx, texts, labels, opts...)
+	}
+	ents, err := s.ex.ExtractBatch(ctx, texts, labels, opts...)
+	res := make([]gliner.Result, len(ents))
+	for i, e := range ents {
+		res[i].Entities = e
+	}
+	return res, err
+}
+
+func (s *Server) run(ctx context.Context, req *ExtractRequest, texts []string) ([]gliner.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	ents, err := s.ex.ExtractBatch(ctx, texts, req.Labels, options(req)...)
+	ents, err := s.extract(ctx, texts, req.Labels, s.options(req))
 	if err == nil && len(ents) != len(texts) {
 		err = fmt.Errorf("server: extractor returned %d results for %d texts", len(ents), len(texts))
 	}
@@ -99,14 +142,28 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.cfg.Logger.Info("client disconnected", "err", err)
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("extraction took longer than %s", s.cfg.Timeout))
+	case badInput(err):
+		writeError(w, http.StatusBadRequest, err.Error())
 	default:
 		s.cfg.Logger.Error("extraction failed", "err", err)
 		writeError(w, http.StatusInternalServerError, "extraction failed: "+err.Error())
 	}
 }
 
-func options(req *ExtractRequest) []gliner.ExtractOption {
-	var opts []gliner.ExtractOption
+// badInput reports whether the extractor rejected the request's input: a
+// label the model cannot take, a text it refuses, an option it rejects.
+// The answer is 400 with the library's message.
+func badInput(err error) bool {
+	return errors.Is(err, gliner.ErrLabel) || errors.Is(err, gliner.ErrTextTooLong) || errors.Is(err, gliner.ErrBadOption)
+}
+
+// options are the extraction options of a request (already validated).
+func (s *Server) options(req *ExtractRequest) []gliner.ExtractOption {
+	policy, _ := ParseLongTexts(req.LongTexts)
+	if req.LongTexts == "" {
+		policy = s.cfg.LongTexts
+	}
+	opts := []gliner.ExtractOption{gliner.WithLongTextPolicy(policy)}
 	if req.Threshold != nil {
 		opts = append(opts, gliner.WithThreshold(*req.Threshold))
 	}
@@ -179,15 +236,16 @@ func (s *Server) validate(req *ExtractRequest, texts []string) error {
 	if len(seen) > s.cfg.MaxLabels {
 		return fmt.Errorf("%d labels exceed the limit of %d", len(seen), s.cfg.MaxLabels)
 	}
-	if req.Threshold != nil && !in01(*req.Threshold) {
-		return fmt.Errorf("threshold %v is outside [0, 1]", *req.Threshold)
-	}
-	for l, t := range req.LabelThresholds {
-		if !seen[l] || !in01(t) {
-			return fmt.Errorf("label_thresholds: %q must be one of the labels with a threshold in [0, 1]", l)
+	if req.Threshold != nil {
+		if err := CheckThresholds(*req.Threshold, nil, nil); err != nil {
+			return fmt.Errorf("threshold: %w", err)
 		}
+	}
+	if err := CheckThresholds(0.5, req.LabelThresholds, req.Labels); err != nil {
+		return fmt.Errorf("label_thresholds: %w", err)
+	}
+	if _, err := ParseLongTexts(req.LongTexts); err != nil {
+		return fmt.Errorf("long_texts: %w", err)
 	}
 	return nil
 }
-
-func in01(t float64) bool { return t >= 0 && t <= 1 }

@@ -39,6 +39,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Logger receives one line per failed request; nil discards.
 	Logger *slog.Logger
+	// LongTexts is the policy for long texts of requests without
+	// "long_texts" (default [gliner.ChunkLongTexts]).
+	LongTexts gliner.LongTextPolicy
 }
 
 func (c Config) withDefaults() Config {

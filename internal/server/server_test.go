@@ -176,7 +176,7 @@ func TestBadRequests(t *testing.T) {
 		{"empty label", `{"text":"a","labels":["a",""]}`, 400, "empty label"},
 		{"offsets", `{"text":"a","labels":["a"],"offsets":"words"}`, 400, `"offsets" must be`},
 		{"too many texts", `{"texts":["a","b","c"],"labels":["a"]}`, 400, "3 texts exceed"},
-		{"threshold", `{"text":"a","labels":["a"],"threshold":1.5}`, 400, "outside [0, 1]"},
+		{"threshold", `{"text":"a","labels":["a"],"threshold":1.5}`, 400, "threshold 1.5: want a number in [0, 1]"},
 		{"label threshold", `{"text":"a","labels":["a"],"label_thresholds":{"b":0.5}}`, 400, "label_thresholds"},
 		{"oversized", `{"text":"` + strings.Repeat("x", 300) + `","labels":["a"]}`, 413, "exceeds the limit of 200"},
 	} {
@@ -451,4 +451,48 @@ func isConnError(err error) bool {
 		}
 	}
 	return false
+}
+
+// failing is an extractor that fails every call with err.
+type failing struct{ err error }
+
+func (f failing) ExtractBatch(context.Context, []string, []string, ...gliner.ExtractOption) ([][]gliner.Entity, error) {
+	return nil, f.err
+}
+
+// TestRejectedInput checks that input the library rejects (a bad label, a
+// refused text) is a 400 with the library's message, other failures 500.
+func TestRejectedInput(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code int
+	}{
+		{fmt.Errorf("%w: label 0 is too long", gliner.ErrLabel), 400},
+		{fmt.Errorf("%w: text 0 has 900 words", gliner.ErrTextTooLong), 400},
+		{errors.New("encoder: run: out of memory"), 500},
+	} {
+		_, url, _ := start(t, failing{tc.err}, Config{})
+		code, m, _ := post(t, http.DefaultClient, url, `{"text":"a","labels":["a"]}`)
+		if code != tc.code || !strings.Contains(fmt.Sprint(m["error"]), tc.err.Error()) {
+			t.Errorf("%v: got %d %v, want %d with the error", tc.err, code, m, tc.code)
+		}
+	}
+}
+
+// TestBadThresholds checks NaN (not JSON: a malformed body) and values
+// outside [0, 1], overall and per label.
+func TestBadThresholds(t *testing.T) {
+	_, url, _ := start(t, &fake{}, Config{})
+	for _, body := range []string{
+		`{"text":"a","labels":["a"],"threshold":NaN}`,
+		`{"text":"a","labels":["a"],"threshold":-0.1}`,
+		`{"text":"a","labels":["a"],"threshold":1.01}`,
+		`{"text":"a","labels":["a"],"label_thresholds":{"a":2}}`,
+		`{"text":"a","labels":["a"],"label_thresholds":{"a":-1}}`,
+		`{"text":"a","labels":["a"],"label_thresholds":{"b":0.5}}`,
+	} {
+		if code, m, _ := post(t, http.DefaultClient, url, body); code != 400 {
+			t.Errorf("%s: got %d %v, want 400", body, code, m)
+		}
+	}
 }

@@ -37,7 +37,9 @@ var variantFixtureFiles = []string{
 // and tokenizer, model.onnx (the fp32 graph) when fp32 is set, and
 // onnx/<file> → the committed graph of each entry of graphs (file name such
 // as "model_q4.onnx" → kind in [VariantGraphs] such as "q4"). Files are
-// symbolic links. It skips or fails the test when the fixture is absent.
+// hard links (copies where the file system cannot link): a model folder's
+// symbolic links may not lead outside it (gliner.ErrUnsafeFile). It skips or
+// fails the test when the fixture is absent.
 func VariantModel(tb testing.TB, fp32 bool, graphs map[string]string) string {
 	tb.Helper()
 	models := filepath.Join(RepoRoot(), "testdata", "models")
@@ -52,7 +54,7 @@ func VariantModel(tb testing.TB, fp32 bool, graphs map[string]string) string {
 		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 			tb.Fatal(err)
 		}
-		if err := os.Symlink(target, name); err != nil {
+		if err := linkOrCopy(target, name); err != nil {
 			tb.Fatal(err)
 		}
 	}

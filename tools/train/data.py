@@ -119,11 +119,31 @@ def load_corpus(shared_dir, corpus, split, tok=None, limit=None):
     return out
 
 
-def make_example(sent, rng, max_width, train=True, n_neg=(0, 3), max_len=None, canonical_labels=None):
-    """Return (words, labels, spans[(s, e, label_index)]) for one sentence."""
+def make_example(sent, rng, max_width, train=True, n_neg=(0, 3), max_len=None, canonical_labels=None,
+                 prompt_types=None, all_types_p=1.0, casing=None):
+    """Return (words, labels, spans[(s, e, label_index)], known) for one sentence.
+
+    Training (train=True): the labels are the corpus's types, each in a
+    random phrasing (the canonical one half of the time), plus 0-3 negative
+    labels, shuffled. With `prompt_types` (e.g. every type the model knows),
+    all of them are prompted with probability `all_types_p`, else the
+    corpus's types and each other one with probability 1/2. `known[i]` says
+    whether label i is fully supervised: the corpus annotates its type, or
+    it is a negative label. A type the corpus does not annotate (gene in an
+    NCBI-disease sentence) is not known: the loss only uses its gold spans of
+    other types as negatives (a disease mention is no gene) and says nothing
+    about the other spans. `casing` ({casing: probability}, augment.py)
+    re-cases the mentions first.
+
+    Evaluation (train=False): the labels are `canonical_labels` (default: the
+    canonical names of the corpus's types); `known[i]` says whether label i
+    is one of the corpus's types, i.e. whether its predictions are scored.
+    """
     words = sent.words
+    spans_in = sent.spans
     if max_len and len(words) > max_len:
         words = words[:max_len]
+        spans_in = [sp for sp in spans_in if sp[1] < max_len]
     if not train:
         labels = canonical_labels or [CANONICAL[t] for t in sent.types]
         idx = {}
@@ -131,11 +151,22 @@ def make_example(sent, rng, max_width, train=True, n_neg=(0, 3), max_len=None, c
             for t, c in CANONICAL.items():
                 if c == l:
                     idx[t] = i
-        spans = [(s, e, idx[t]) for s, e, t in sent.spans if t in idx]
-        return words, labels, spans
+        spans = [(s, e, idx[t]) for s, e, t in spans_in if t in idx]
+        known = [any(CANONICAL[t] == l for t in sent.types) for l in labels]
+        return words, labels, spans, known
+    if casing:
+        from .augment import recase
+        words, spans_in = recase(words, spans_in, rng, casing)
+    types = list(sent.types)
+    if prompt_types:
+        if rng.random() < all_types_p:
+            extra = [t for t in prompt_types if t not in types]
+        else:
+            extra = [t for t in prompt_types if t not in types and rng.random() < 0.5]
+        types += extra
     labels = []
     tindex = {}
-    for t in sent.types:
+    for t in types:
         ph = PHRASINGS[t]
         p = ph[0] if rng.random() < 0.5 else rng.choice(ph)
         tindex[t] = len(labels)
@@ -143,27 +174,31 @@ def make_example(sent, rng, max_width, train=True, n_neg=(0, 3), max_len=None, c
     k = rng.randint(n_neg[0], n_neg[1])
     negs = rng.sample(NEGATIVES, k)
     labels_all = labels + negs
+    known_all = [t in sent.types for t in types] + [True] * len(negs)
     order = list(range(len(labels_all)))
     rng.shuffle(order)
     pos = {old: new for new, old in enumerate(order)}
     labels_out = [labels_all[i] for i in order]
+    known = [known_all[i] for i in order]
     spans = []
-    for s, e, t in sent.spans:
+    for s, e, t in spans_in:
         if e >= len(words) or e - s + 1 > max_width:
             continue
         spans.append((s, e, pos[tindex[t]]))
-    return words, labels_out, spans
+    return words, labels_out, spans, known
 
 
 def encode(examples, tok, max_width, with_targets=True):
     """Build the GLiNER span-model input tensors (docs/reference.md §2–§3) for a batch.
 
-    examples: list of (words, labels, spans). Returns a dict with input_ids,
-    attention_mask, words_mask, text_lengths, span_idx, span_mask and, when
-    with_targets, `labels` [B,W,K,C] float and `class_mask` [B,C] bool.
+    examples: list of (words, labels, spans[, known]). Returns a dict with
+    input_ids, attention_mask, words_mask, text_lengths, span_idx, span_mask,
+    `class_mask` [B,C] bool and, when with_targets, `labels` [B,W,K,C] float,
+    `class_known` [B,C] bool (known[i], all True without it) and `gold_any`
+    [B,W,K] bool (the span is a gold span of some label).
     """
     seqs, wmasks = [], []
-    for words, labels, _ in examples:
+    for words, labels, *_ in examples:
         prompt = []
         for l in labels:
             prompt += ["<<ENT>>", l]
@@ -191,7 +226,8 @@ def encode(examples, tok, max_width, with_targets=True):
     span_mask = torch.zeros((B, W * K), dtype=torch.bool)
     labels_t = torch.zeros((B, W, K, C), dtype=torch.float32) if with_targets else None
     class_mask = torch.zeros((B, C), dtype=torch.bool)
-    for b, (words, labels, spans) in enumerate(examples):
+    class_known = torch.zeros((B, C), dtype=torch.bool)
+    for b, (words, labels, spans, *rest) in enumerate(examples):
         n = len(words)
         input_ids[b, :len(seqs[b])] = torch.tensor(seqs[b])
         attention_mask[b, :len(seqs[b])] = 1
@@ -203,6 +239,7 @@ def encode(examples, tok, max_width, with_targets=True):
         span_idx[b, :n * K, 1] = s + k
         span_mask[b, :n * K] = (s + k) < n
         class_mask[b, :len(labels)] = True
+        class_known[b, :len(labels)] = torch.tensor(rest[0] if rest else [True] * len(labels), dtype=torch.bool)
         if with_targets:
             for st, en, c in spans:
                 if en - st < K:
@@ -211,6 +248,8 @@ def encode(examples, tok, max_width, with_targets=True):
                text_lengths=text_lengths, span_idx=span_idx, span_mask=span_mask, class_mask=class_mask)
     if with_targets:
         out["labels"] = labels_t
+        out["class_known"] = class_known
+        out["gold_any"] = labels_t.amax(dim=-1) > 0 if C else torch.zeros((B, W, K), dtype=torch.bool)
     return out
 
 
@@ -218,7 +257,7 @@ def token_targets(examples, W, C):
     """Token-level targets [B,W,C,3] (start, end, inside) for token_level models."""
     B = len(examples)
     y = torch.zeros((B, W, C, 3), dtype=torch.float32)
-    for b, (words, labels, spans) in enumerate(examples):
+    for b, (words, labels, spans, *_) in enumerate(examples):
         for st, en, c in spans:
             y[b, st, c, 0] = 1.0
             y[b, en, c, 1] = 1.0

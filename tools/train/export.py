@@ -41,7 +41,10 @@ def load_checkpoint(path):
     sd = ck["state_dict"]
     remap = sd["token_rep_layer.remap"]
     special = sd["token_rep_layer.special_rows"].tolist()
-    model = GLiNER(ck["cfg"], remap, ck["n_rows"], ck["unk_row"], special)
+    tables = None
+    if "token_rep_layer.shape" in sd:
+        tables = dict(shape=sd["token_rep_layer.shape"], bucket_rows=sd["token_rep_layer.bucket_rows"])
+    model = GLiNER(ck["cfg"], remap, ck["n_rows"], ck["unk_row"], special, tables)
     model.load_state_dict(sd)
     model.eval()
     return model, ck
@@ -64,6 +67,10 @@ def gliner_config(ck, tok):
             # the reference's: words_mask marks first sub-tokens, hence
             # subtoken_pooling "first" below).
             "word_pooling": cfg.get("word_pool", "first"),
+            # In-graph input tables (tools/train/inputs.py): case folding,
+            # hashed buckets for unseen ids and a word-shape embedding.
+            "hash_buckets": cfg.get("hash_buckets", 0),
+            "case_folding_and_shape": bool(cfg.get("input_tables", False)),
         },
         "labels_encoder": None,
         "labels_encoder_config": None,

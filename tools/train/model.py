@@ -71,12 +71,25 @@ class TokenEncoder(nn.Module):
     embedding matrix (ids seen in training + specials + added tokens; every
     other id -> the UNK row), so the graph takes the real ids while the file
     stays small: Gather(remap, input_ids) then Gather(emb, rows).
+
+    With `tables` (tools/train/inputs.py: "shape" and "bucket_rows", int64
+    [vocab]), a word-shape embedding of each id is added to its row's, and
+    row dropout replaces a row by the id's hashed bucket row instead of the
+    UNK row. Without them (the fixtures, the first built-in model) the
+    module and its state dict are as before.
     """
 
     def __init__(self, remap, n_rows, unk_row, emb_dim, d_model, n_layers, n_heads, ffn_dim, dropout,
-                 special_rows=()):
+                 special_rows=(), tables=None):
         super().__init__()
         self.register_buffer("remap", remap.clone().long())
+        self.shape_emb = None
+        if tables is not None:
+            from .inputs import N_SHAPES
+            self.register_buffer("shape", tables["shape"].clone().long())
+            self.register_buffer("bucket_rows", tables["bucket_rows"].clone().long())
+            self.shape_emb = nn.Embedding(N_SHAPES, emb_dim)
+            nn.init.normal_(self.shape_emb.weight, std=0.02)
         self.unk_row = unk_row
         self.emb = nn.Embedding(n_rows, emb_dim)
         nn.init.normal_(self.emb.weight, std=0.02)
@@ -102,8 +115,11 @@ class TokenEncoder(nn.Module):
         if self.training and self.row_dropout > 0:
             drop = torch.rand(rows.shape) < self.row_dropout
             keep_special = (rows.unsqueeze(-1) == self.special_rows).any(-1)
-            rows = torch.where(drop & ~keep_special, torch.full_like(rows, self.unk_row), rows)
+            other = self.bucket_rows[input_ids] if self.shape_emb is not None else torch.full_like(rows, self.unk_row)
+            rows = torch.where(drop & ~keep_special, other, rows)
         x = self.emb(rows)
+        if self.shape_emb is not None:
+            x = x + self.shape_emb(self.shape[input_ids])
         if self.emb_proj is not None:
             x = self.emb_proj(x)
         T = input_ids.size(1)
@@ -247,7 +263,7 @@ class Scorer(nn.Module):
 class GLiNER(nn.Module):
     """Uni-encoder GLiNER core model (span markerV0 or token_level)."""
 
-    def __init__(self, cfg, remap, n_rows, unk_row, special_rows=()):
+    def __init__(self, cfg, remap, n_rows, unk_row, special_rows=(), tables=None):
         super().__init__()
         self.cfg = dict(cfg)
         self.span_mode = cfg["span_mode"]
@@ -260,7 +276,8 @@ class GLiNER(nn.Module):
         D = cfg["hidden_size"]
         enc = cfg["encoder"]
         self.token_rep_layer = TokenEncoder(remap, n_rows, unk_row, enc["emb_dim"], enc["d_model"], enc["n_layers"],
-                                            enc["n_heads"], enc["ffn_dim"], enc["dropout"], special_rows)
+                                            enc["n_heads"], enc["ffn_dim"], enc["dropout"], special_rows,
+                                            tables)
         self.projection = nn.Linear(enc["d_model"], D) if enc["d_model"] != D else None
         self.rnn = LstmSeq2SeqEncoder(D, cfg.get("num_rnn_layers", 1))
         dropout = cfg.get("dropout", 0.4)

@@ -66,6 +66,20 @@ class DebertaTokenizer(_AddedTokens):
     def special_ids(self):
         return [self.pad_id, self.cls_id, self.sep_id, self.unk_id] + list(self.added.values())
 
+    def pieces(self):
+        """Yield (id, piece string) for every SentencePiece id."""
+        for i in range(self.sp.get_piece_size()):
+            yield i, self.sp.id_to_piece(i)
+
+    def piece_id(self, piece):
+        """The id of a piece string, or None when it is not in the vocabulary."""
+        i = self.sp.piece_to_id(piece)
+        return None if i == self.unk_id and piece != self.sp.id_to_piece(self.unk_id) else i
+
+    def shape_of(self, piece):
+        from .inputs import piece_shape
+        return piece_shape(piece, word_start_marker="\u2581")
+
     def save(self, out_dir):
         shutil.copyfile(self.spm_path, os.path.join(out_dir, "spm.model"))
         with open(os.path.join(out_dir, "added_tokens.json"), "w") as f:
@@ -125,6 +139,19 @@ class BertTokenizer(_AddedTokens):
 
     def special_ids(self):
         return [self.pad_id, self.cls_id, self.sep_id, self.unk_id, self.vocab["[MASK]"]] + list(self.added.values())
+
+    def pieces(self):
+        """Yield (id, piece string) for every WordPiece id."""
+        for piece, i in self.vocab.items():
+            yield i, piece
+
+    def piece_id(self, piece):
+        """The id of a piece string, or None when it is not in the vocabulary."""
+        return self.vocab.get(piece)
+
+    def shape_of(self, piece):
+        from .inputs import piece_shape
+        return piece_shape(piece, continuation_marker="##")
 
     def _basic(self, text):
         out = []

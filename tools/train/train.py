@@ -25,6 +25,7 @@ import time
 import torch
 
 from . import data as D
+from . import inputs as I
 from . import tok as tokmod
 from .model import GLiNER
 
@@ -37,10 +38,11 @@ PRESETS = {
         train=dict(ncbi_disease=2500, bc5cdr=2500, bc2gm=2500), devel_limit=300, min_count=1,
         row_dropout=0.05, empty_keep=0.3, threads=1, max_minutes=30, patience=99,
     ),
-    # The built-in model (issue 7): under 90 minutes on 2 cores.
-    # Two single-threaded workers (data-parallel, 2 x 12 sentences a step):
-    # twice the sentences per second of one 2-thread process here.
-    "default": dict(
+    # The first built-in model (issue 7; shipped until issue 18): under 90
+    # minutes on 2 cores. Two single-threaded workers (data-parallel, 2 x 12
+    # sentences a step): twice the sentences per second of one 2-thread
+    # process here.
+    "default-v1": dict(
         span_mode="markerV0", max_width=12, hidden_size=128,
         encoder=dict(emb_dim=128, d_model=128, n_layers=2, n_heads=4, ffn_dim=512, dropout=0.1),
         dropout=0.1, span_dropout=0.0, lr=2e-3, weight_decay=0.01, batch_size=12, steps=16000, warmup=300,
@@ -50,6 +52,20 @@ PRESETS = {
         calib_steps=3000, calib_lr=3e-4, calib_eval_every=500, calib_max_minutes=14,
     ),
 }
+
+# The built-in model (issue 18): default-v1's architecture and schedule, plus
+# - every known type in every prompt (85% of examples; else the corpus's own
+#   types and each other one with p 1/2), with the loss masked for the types
+#   the sentence's corpus does not annotate except on gold spans of other types
+#   (negatives); devel scores prompt all three types, as users do;
+# - casing augmentation of the mentions (augment.py);
+# - case folding, 8,192 hashed bucket rows for unseen ids and a word-shape
+#   embedding (inputs.py), with row dropout onto the bucket rows.
+PRESETS["default"] = dict(
+    PRESETS["default-v1"], input_tables=True, hash_buckets=8192, row_dropout=0.08,
+    prompt_types=["disease", "chemical", "gene"], all_types_p=0.85, devel_prompt="all",
+    casing=dict(title=0.1, lower=0.05, upper=0.03, initial=0.15),
+)
 
 CORPUS_NAMES = {"ncbi_disease": "ncbi-disease", "bc5cdr": "bc5cdr", "bc2gm": "bc2gm", "jnlpba": "jnlpba"}
 
@@ -62,17 +78,24 @@ def log(msg, f=None):
         f.flush()
 
 
-def build_vocab(tok, sentences, min_count):
-    """Return (remap LongTensor[vocab], n_rows, unk_row, special_rows)."""
+def count_ids(tok, sentences):
+    """{sub-word id: occurrences} over the words of the sentences (a
+    repeated corpus counts once)."""
     counts = {}
     seen = set()
     for s in sentences:
-        if id(s) in seen:  # a repeated corpus counts once
+        if id(s) in seen:
             continue
         seen.add(id(s))
         for w in s.words:
             for i in tok.encode_word(w):
                 counts[i] = counts.get(i, 0) + 1
+    return counts
+
+
+def build_vocab(tok, sentences, min_count):
+    """Return (remap LongTensor[vocab], n_rows, unk_row, special_rows)."""
+    counts = count_ids(tok, sentences)
     keep = set(i for i, c in counts.items() if c >= min_count)
     keep.update(label_word_ids(tok.encode_word))
     return remap_rows(keep, tok.special_ids(), tok.unk_id, tok.vocab_size)
@@ -155,12 +178,18 @@ def decode_token(logits, lengths, threshold=0.5):
     return out
 
 
-def evaluate(model, tok, sentences, cfg, batch_size=32):
-    """Strict micro P/R/F1 with flat greedy decoding at 0.5 over canonical labels."""
+def evaluate(model, tok, sentences, cfg, batch_size=32, prompt=None):
+    """Strict micro P/R/F1 with flat greedy decoding at 0.5 over canonical labels.
+
+    prompt: None prompts each corpus's own types; a list of types (e.g.
+    ["disease", "chemical", "gene"]) prompts all of them and scores only the
+    corpus's own (predictions of the others are dropped, as gliner eval
+    --extra-labels does)."""
     model.eval()
     tp = fp = fn = 0
     rng = random.Random(0)
-    exs = [D.make_example(s, rng, cfg["max_width"], train=False) for s in sentences]
+    labels = [D.CANONICAL[t] for t in prompt] if prompt else None
+    exs = [D.make_example(s, rng, cfg["max_width"], train=False, canonical_labels=labels) for s in sentences]
     order = sorted(range(len(exs)), key=lambda i: len(exs[i][0]))
     with torch.no_grad():
         for i in range(0, len(order), batch_size):
@@ -173,9 +202,9 @@ def evaluate(model, tok, sentences, cfg, batch_size=32):
                 logits = model(d["input_ids"], d["attention_mask"], d["words_mask"], d["text_lengths"],
                                d["span_idx"], d["span_mask"])
                 preds = decode_span(logits, d["text_lengths"][:, 0])
-            for (words, labels, gold), pred in zip(bex, preds):
+            for (words, labels, gold, scored), pred in zip(bex, preds):
                 g = set((s, e, c) for s, e, c in gold)
-                p = set((s, e, c) for _, s, e, c in pred)
+                p = set((s, e, c) for _, s, e, c in pred if scored[c])
                 tp += len(g & p)
                 fp += len(p - g)
                 fn += len(g - p)
@@ -208,9 +237,14 @@ BCE = dict(alpha=-1.0, gamma=0.0)
 
 
 def span_loss(logits, d, loss=LOSS):
+    """The loss summed over the supervised (span, class) pairs, divided by
+    the batch size. A class the sentence's corpus does not annotate
+    (class_known false) is supervised only on the gold spans of other
+    classes (as negatives)."""
     K = logits.shape[2]
     B, W = logits.shape[0], logits.shape[1]
     valid = d["span_mask"].view(B, W, K, 1) & d["class_mask"].view(B, 1, 1, -1)
+    valid = valid & (d["class_known"].view(B, 1, 1, -1) | d["gold_any"].view(B, W, K, 1))
     l = focal_loss(logits, d["labels"], loss["alpha"], loss["gamma"])
     return (l * valid).sum() / B
 
@@ -230,7 +264,8 @@ def train_step(model, opt, sched, sentences, tok, rng, P, loss_kind, stop_flag=F
     (LOSS: GLiNER's focal loss; BCE: plain binary cross-entropy); returns
     the batch loss and whether rank 0 asked to stop (stop_flag, e.g. its
     time budget ran out), agreed by all workers."""
-    exs = [D.make_example(s, rng, P["max_width"]) for s in sentences]
+    exs = [D.make_example(s, rng, P["max_width"], prompt_types=P.get("prompt_types"),
+                          all_types_p=P.get("all_types_p", 1.0), casing=P.get("casing")) for s in sentences]
     d = D.encode(exs, tok, P["max_width"], with_targets=P["span_mode"] != "token_level")
     if P["span_mode"] == "token_level":
         logits = model(d["input_ids"], d["attention_mask"], d["words_mask"], d["text_lengths"])
@@ -347,13 +382,22 @@ def run(preset, shared, workdir, tokenizer="deberta-v3", seed=42, export_dir=Non
     kept = [s for s in train if s.spans or rng.random() < P["empty_keep"]]
     say("training sentences: %d (of %d; empty kept with p=%.2f)" % (len(kept), len(train), P["empty_keep"]))
     train = kept
-    remap, n_rows, unk_row, special_rows = build_vocab(tok, train, P["min_count"])
-    say("embedding rows: %d" % n_rows)
+    tables = None
+    if P.get("input_tables"):
+        tables = I.input_tables(tok, count_ids(tok, train), P["min_count"], P["hash_buckets"],
+                                label_word_ids(tok.encode_word))
+        remap, n_rows, unk_row, special_rows = tables["remap"], tables["n_rows"], 0, tables["special_rows"]
+        say("embedding rows: %d (%d hashed buckets), case folding and word shapes" % (n_rows, P["hash_buckets"]))
+    else:
+        remap, n_rows, unk_row, special_rows = build_vocab(tok, train, P["min_count"])
+        say("embedding rows: %d" % n_rows)
     cfg = dict(span_mode=P["span_mode"], max_width=P["max_width"], hidden_size=P["hidden_size"],
                class_token_index=tok.ent_id, num_rnn_layers=1, dropout=P["dropout"], encoder=P["encoder"],
                max_len=384, max_types=25, embed_ent_token=P.get("embed_ent_token", True),
                word_pool=P.get("word_pool", "first"), span_dropout=P.get("span_dropout", P["dropout"]))
-    model = GLiNER(cfg, remap, n_rows, unk_row, special_rows)
+    if tables is not None:
+        cfg.update(input_tables=True, hash_buckets=P["hash_buckets"])
+    model = GLiNER(cfg, remap, n_rows, unk_row, special_rows, tables)
     model.token_rep_layer.row_dropout = P["row_dropout"]
     say("parameters: %d" % sum(p.numel() for p in model.parameters()))
     ckpt_base = dict(cfg=cfg, n_rows=n_rows, unk_row=unk_row, tokenizer=tokenizer, preset=preset, seed=seed,
@@ -468,7 +512,8 @@ class Trainer:
 
     def evaluate(self, stage, step, epoch, seconds):
         """Score the devel sets; save (and export) a new best. Rank 0 only."""
-        scores = {c: evaluate(self.model, self.tok, dv, self.cfg) for c, dv in self.devel.items()}
+        prompt = self.P.get("prompt_types") if self.P.get("devel_prompt") == "all" else None
+        scores = {c: evaluate(self.model, self.tok, dv, self.cfg, prompt=prompt) for c, dv in self.devel.items()}
         avg = sum(s["f1"] for s in scores.values()) / len(scores)
         self.history.append(dict(stage=stage, step=step, epoch=epoch, minutes=round(seconds / 60, 1),
                                  scores=scores, avg_f1=avg))

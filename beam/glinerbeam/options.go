@@ -1,0 +1,137 @@
+package glinerbeam
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gliner-go/gliner/gliner"
+)
+
+// ErrOption reports an invalid pipeline option.
+var ErrOption = errors.New("glinerbeam: bad option")
+
+// OffsetUnit is the unit of the start and end offsets written for entities.
+type OffsetUnit int
+
+// The offset units, as `gliner extract --offsets` names them.
+const (
+	Runes OffsetUnit = iota // Unicode code points (the Python reference's)
+	Bytes                   // UTF-8 bytes
+	UTF16                   // UTF-16 code units (JavaScript's)
+)
+
+// String returns "runes", "bytes" or "utf16".
+func (u OffsetUnit) String() string {
+	switch u {
+	case Bytes:
+		return "bytes"
+	case UTF16:
+		return "utf16"
+	}
+	return "runes"
+}
+
+// ParseOffsetUnit parses "runes", "bytes" or "utf16".
+func ParseOffsetUnit(s string) (OffsetUnit, error) {
+	for _, u := range []OffsetUnit{Runes, Bytes, UTF16} {
+		if s == u.String() {
+			return u, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: offsets must be runes, bytes or utf16, not %q", ErrOption, s)
+}
+
+// ParseLongTexts parses the overflow policy: "truncate" (the reference's
+// behaviour, the default) or "refuse" (the document is dead-lettered).
+func ParseLongTexts(s string) (gliner.LongTextPolicy, error) {
+	for _, p := range []gliner.LongTextPolicy{gliner.TruncateLongTexts, gliner.RefuseLongTexts} {
+		if s == p.String() {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: long-texts must be truncate or refuse, not %q", ErrOption, s)
+}
+
+// Options are the extraction settings of the DoFn. They travel to the
+// workers inside the serialized DoFn, so every field is exported and plain.
+// The zero value is not usable: set Labels (see [Options.Validate]).
+type Options struct {
+	// Labels are the entity types to find.
+	Labels []string
+	// Threshold is the score a span must exceed (`gliner extract` uses 0.5).
+	Threshold float64
+	// LabelThresholds override Threshold for some labels.
+	LabelThresholds map[string]float64
+	// Nested and MultiLabel are `gliner extract --nested` and --multi-label.
+	Nested, MultiLabel bool
+	// Model is a model folder on the worker, "hf:owner/name[@revision]"
+	// (downloaded into the worker's Hugging Face cache on first use), or ""
+	// for the built-in model.
+	Model string
+	// Variant picks the ONNX file: "fp32" (or "") for model.onnx, else the
+	// suffix of model_<variant>.onnx; with hf: models, fp32, fp16 or int8.
+	Variant string
+	// Offsets is the unit of the written offsets.
+	Offsets OffsetUnit
+	// BatchSize is how many documents go to the model at once (default 8).
+	BatchSize int
+	// LongTexts is the overflow policy for texts longer than the model's
+	// max_len words.
+	LongTexts gliner.LongTextPolicy
+	// Threads is ONNX Runtime's intra-op thread count per model (0 = its
+	// default, one per core).
+	Threads int
+	// LibraryPath is the ONNX Runtime shared library on the workers ("" =
+	// discovery: $ONNXRUNTIME_SHARED_LIBRARY_PATH, beside the binary, system
+	// locations).
+	LibraryPath string
+}
+
+// Validate reports the first invalid option.
+func (o Options) Validate() error {
+	switch {
+	case len(o.Labels) == 0:
+		return fmt.Errorf("%w: no labels", ErrOption)
+	case o.BatchSize < 0:
+		return fmt.Errorf("%w: batch size %d", ErrOption, o.BatchSize)
+	case o.Threads < 0:
+		return fmt.Errorf("%w: threads %d", ErrOption, o.Threads)
+	case o.Offsets < Runes || o.Offsets > UTF16:
+		return fmt.Errorf("%w: offset unit %d", ErrOption, int(o.Offsets))
+	case o.Model == "" && o.Variant != "" && !strings.EqualFold(o.Variant, "fp32"):
+		return fmt.Errorf("%w: the built-in model has only the fp32 variant, not %q", ErrOption, o.Variant)
+	}
+	return nil
+}
+
+// batchSize is BatchSize with its default.
+func (o Options) batchSize() int {
+	if o.BatchSize == 0 {
+		return 8
+	}
+	return o.BatchSize
+}
+
+// extractOptions are the per-call options of [gliner.Model.ExtractBatch],
+// built as `gliner extract` builds them.
+func (o Options) extractOptions() []gliner.ExtractOption {
+	opts := []gliner.ExtractOption{gliner.WithThreshold(o.Threshold)}
+	if o.Nested {
+		opts = append(opts, gliner.WithNested())
+	}
+	if o.MultiLabel {
+		opts = append(opts, gliner.WithMultiLabel())
+	}
+	for l, t := range o.LabelThresholds {
+		opts = append(opts, gliner.WithLabelThreshold(l, t))
+	}
+	return opts
+}
+
+// DefaultOptions returns the options `gliner extract` uses by default for
+// the given labels: threshold 0.5, flat entities, code-point offsets,
+// batches of 8, the built-in model, long texts truncated.
+func DefaultOptions(labels ...string) Options {
+	return Options{Labels: labels, Threshold: 0.5, BatchSize: 8}
+}

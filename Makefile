@@ -5,7 +5,7 @@ GO        ?= go
 GOTEST    ?= $(GO) test
 TESTFLAGS ?= -timeout 25m
 
-.PHONY: all demo test deps deps-run vet test-nocgo fuzz soak bench bench-variants fixtures goldens variants train-default eval-default eval-casing test-beam beam-demo
+.PHONY: all demo test deps deps-run vet test-nocgo fuzz soak bench bench-variants bench-peers fixtures goldens variants train-default eval-default eval-casing test-beam beam-demo
 
 all: test
 
@@ -76,6 +76,11 @@ bench: deps
 ## peak RSS; ~5 min).
 bench-variants: deps-run
 	scripts/bench-variants.sh 5
+
+## bench-peers: factorised span kernel vs full graph on a gliner_small-sized random-weight model
+## (built under .cache/ on first use, ~3 min; then ~15 min on 2 cores).
+bench-peers: deps-run
+	scripts/bench-peers.sh
 
 ## variants: regenerate the ONNX variant fixtures of span-bert (python3-onnx, seconds).
 variants:

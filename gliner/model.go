@@ -36,6 +36,8 @@ type Model struct {
 	maxTokens int // sub-token limit (0 = none)
 	specials  int // special tokens around an encoded sequence
 	sess      *encoder.Session
+	factor    *factorScorer    // the factorised span kernel, when used (factor.go)
+	stats     runStats         // stats.go
 	layout    span.TokenLayout // of token-level models, found by probe (uni.go)
 	decoders  sync.Pool        // *span.Decoder
 
@@ -156,6 +158,9 @@ func (m *Model) Close() error {
 	if m.sess != nil {
 		errs = append(errs, m.sess.Close())
 	}
+	if m.factor != nil {
+		errs = append(errs, m.factor.sess.Close())
+	}
 	return errors.Join(append(errs, m.fam.close())...)
 }
 
@@ -173,7 +178,8 @@ func (m *Model) Extract(ctx context.Context, text string, labels []string, opts 
 
 // ExtractBatch is Extract over several texts with the same labels; result i
 // belongs to texts[i]. Texts are sent to the model in batches (see
-// [WithBatchSize]); batching does not change the entities. Each model call
+// [WithBatchSize]) of texts of similar length, shortest first, so that
+// little of a batch is padding; batching does not change the entities. Each model call
 // is logged at level Debug as "gliner: model call" with the family's name
 // and the number of texts in the call (for models that cut long texts into
 // windows, each window counts). [Model.ExtractResults] returns the same
@@ -196,6 +202,7 @@ func (m *Model) runCall(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
+	items = byLength(items, c.texts)
 	for lo, hi := 0, 0; lo < len(items); lo = hi {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -19,6 +19,7 @@ type openConfig struct {
 	logger     *slog.Logger
 	batchSize  int
 	encoderOpt []encoder.Option
+	spanKernel SpanKernel // factor.go
 	bi         biOptions  // bi-encoder label cache (cache.go)
 	bio        bioOptions // token classifiers (bio_options.go)
 

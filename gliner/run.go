@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/gliner-go/gliner/encoder"
 	"github.com/gliner-go/gliner/span"
@@ -90,9 +91,16 @@ func (m *Model) inputTensors(encs []encodedText) []encoder.Tensor {
 }
 
 // run builds the input tensors of a batch, runs the graph and returns its
-// logits.
+// logits, computed by the factorised span kernel when the model uses it
+// (factor.go).
 func (m *Model) run(ctx context.Context, encs []encodedText) (encoder.Tensor, error) {
-	outs, err := m.sess.Run(ctx, m.inputTensors(encs))
+	if m.factor != nil {
+		return m.factor.score(ctx, encs, 0)
+	}
+	ins := m.inputTensors(encs)
+	start := time.Now()
+	outs, err := m.sess.Run(ctx, ins)
+	m.stats.add(start)
 	if err != nil {
 		return encoder.Tensor{}, err
 	}

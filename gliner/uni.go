@@ -48,6 +48,11 @@ func openUni(m *Model, c openConfig) (family, error) {
 		m.sess = nil
 		return nil, err
 	}
+	if err := u.useFactorised(c, onnxPath); err != nil {
+		m.sess.Close()
+		m.sess = nil
+		return nil, err
+	}
 	return u, nil
 }
 

@@ -18,6 +18,10 @@
 //     logits: sigmoid, strict per-class thresholds, the reference's greedy
 //     search for flat, nested and multi-label decoding. [Span.TextRange]
 //     maps a span to text offsets.
+//   - [FactorLogits] computes the [W, K, C] logits of the markerV0 span head
+//     from per-word and per-label factors (the factorised kernel that
+//     internal/spanhead prepares graphs for): one sum, ReLU and label
+//     product per span instead of out_project's two layers.
 //
 // Token-level models (span_mode "token_level"):
 //
@@ -55,7 +59,8 @@
 // destination slices are not shared. [Decoder] and [BIODecoder] hold reusable
 // scratch buffers and are not safe for concurrent use: give each goroutine
 // its own (the zero value is ready to use). A [TagSet] is immutable and safe
-// for concurrent use. MatchLogits runs on the calling goroutine only.
+// for concurrent use. MatchLogits and FactorLogits run on the calling
+// goroutine only.
 //
 // # Invariants
 //

@@ -23,18 +23,28 @@ const hfPrefix = "hf:"
 // variantUsage documents --variant in every subcommand that opens a model.
 const variantUsage = `ONNX variant: fp32 (model.onnx) or fp16, int8, uint8, quantized, q4, q4f16, bnb4 (model_<variant>.onnx, at the top of the folder or under onnx/); with hf: models, the only graph downloaded`
 
-// modelFlags are --model and --variant, and the --batch of the subcommands
-// that have one.
+// spanKernelUsage documents --span-kernel in every subcommand that opens a
+// model.
+const spanKernelUsage = `span logits of span models: auto (the factorised kernel when the span head is recognised and verified, else the graph), factorised (fail if not possible) or graph (default auto)`
+
+// modelFlags are --model, --variant and --span-kernel, and the --batch of
+// the subcommands that have one.
 type modelFlags struct {
 	model, variant string
+	spanKernel     gliner.SpanKernel
 	batch          int // texts per model call; 0 = the library's default
 }
 
-// addModelFlags registers --model and --variant on a subcommand's flag set.
+// addModelFlags registers --model, --variant and --span-kernel on a
+// subcommand's flag set.
 func addModelFlags(fs *flag.FlagSet) *modelFlags {
 	f := &modelFlags{}
 	fs.StringVar(&f.model, "model", "", modelUsage)
 	fs.StringVar(&f.variant, "variant", "fp32", variantUsage)
+	fs.Func("span-kernel", spanKernelUsage, func(s string) (err error) {
+		f.spanKernel, err = gliner.ParseSpanKernel(s)
+		return err
+	})
 	return f
 }
 
@@ -48,8 +58,10 @@ var errBuiltinVariant = errors.New("the built-in model has only the fp32 variant
 // openModel opens the model named by f: model "" is the built-in model
 // ([gliner.OpenDefault]); "hf:owner/name[@rev]" is fetched into the Hugging
 // Face cache on first use (see [resolveModelDir]) and opened from the
-// snapshot; anything else is a model folder. variant picks the ONNX file.
+// snapshot; anything else is a model folder. variant picks the ONNX file,
+// spanKernel the span kernel ([gliner.WithSpanKernel]).
 func openModel(f modelFlags, opts ...gliner.Option) (*gliner.Model, error) {
+	opts = append([]gliner.Option{gliner.WithSpanKernel(f.spanKernel)}, opts...)
 	fp32 := f.variant == "" || strings.EqualFold(f.variant, "fp32")
 	if f.model == "" {
 		if !fp32 {

@@ -1,0 +1,284 @@
+package gliner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/gliner-go/gliner/encoder"
+	"github.com/gliner-go/gliner/internal/spanhead"
+	"github.com/gliner-go/gliner/span"
+)
+
+// SpanKernel says how a span model computes its span–label logits.
+type SpanKernel int
+
+const (
+	// SpanKernelAuto uses the factorised kernel when the graph's span head
+	// is recognised and the kernel reproduces the graph's logits on a probe
+	// input, and the full graph otherwise (the reason is logged at level
+	// Debug). It is the default.
+	SpanKernelAuto SpanKernel = iota
+	// SpanKernelFactorised requires the factorised kernel: Open fails with
+	// [ErrSpanKernel] when it is not possible.
+	SpanKernelFactorised
+	// SpanKernelGraph runs the published graph as it is.
+	SpanKernelGraph
+)
+
+var spanKernelNames = [...]string{"auto", "factorised", "graph"}
+
+// String returns "auto", "factorised" or "graph".
+func (k SpanKernel) String() string {
+	if k < 0 || int(k) >= len(spanKernelNames) {
+		return fmt.Sprintf("SpanKernel(%d)", int(k))
+	}
+	return spanKernelNames[k]
+}
+
+// ParseSpanKernel parses "auto", "factorised" or "graph".
+func ParseSpanKernel(s string) (SpanKernel, error) {
+	for i, n := range spanKernelNames {
+		if s == n {
+			return SpanKernel(i), nil
+		}
+	}
+	return 0, fmt.Errorf("gliner: unknown span kernel %q (want auto, factorised or graph)", s)
+}
+
+// ErrSpanKernel is wrapped by Open's error when [SpanKernelFactorised] was
+// asked for and the model's span head is not recognised, or the kernel does
+// not reproduce the graph's logits.
+var ErrSpanKernel = errors.New("gliner: the factorised span kernel cannot run this model")
+
+// WithSpanKernel chooses how span models compute span–label logits (default
+// [SpanKernelAuto]).
+//
+// The factorised kernel computes the logits of the markerV0 span head (the
+// head of published GLiNER span models) with far less arithmetic than the
+// graph: out_project's first layer is applied per word instead of per span
+// and its last layer is folded into the labels, so each of the W·K spans
+// costs one sum, one ReLU and one product with the labels (see
+// internal/spanhead and [span.FactorLogits]). ONNX Runtime runs the graph
+// up to the per-word and per-label products. The logits equal the graph's
+// up to float rounding (checked at Open to 1e-4 relative).
+//
+// Token-level, bi-encoder and fixed-schema models ignore the option.
+func WithSpanKernel(k SpanKernel) Option { return func(c *openConfig) { c.spanKernel = k } }
+
+// SpanKernel returns the kernel the model computes span logits with:
+// [SpanKernelFactorised] or [SpanKernelGraph] (also for models without span
+// logits).
+func (m *Model) SpanKernel() SpanKernel {
+	if m.factor != nil {
+		return SpanKernelFactorised
+	}
+	return SpanKernelGraph
+}
+
+// factorOutputs are the outputs of the rewritten graph, in order.
+var factorOutputs = [...]string{spanhead.OutputStart, spanhead.OutputEnd, spanhead.OutputLabels, spanhead.OutputLabelBias}
+
+// useFactorised switches a span model whose graph scorer passed the probe
+// to the factorised kernel, as c.spanKernel asks. In auto mode a head that
+// is not recognised or not verified keeps the graph; the reason is logged.
+func (u *uniModel) useFactorised(c openConfig, onnxPath string) error {
+	if u.token || c.spanKernel == SpanKernelGraph {
+		return nil
+	}
+	err := u.switchToFactorised(c, onnxPath)
+	if err == nil {
+		return nil
+	}
+	if c.spanKernel == SpanKernelFactorised {
+		return &ModelError{Dir: u.m.dir, File: onnxPath, Err: fmt.Errorf("%w: %v", ErrSpanKernel, err)}
+	}
+	u.m.logger.Debug("gliner: span kernel: full graph", "reason", err.Error())
+	return nil
+}
+
+// switchToFactorised recognises and rewrites the span head, opens the
+// rewritten graph beside the full one and checks on a probe input that the
+// factorised kernel gives the full graph's logits. The full graph stays
+// open: it is the model's graph (Model.sess) and what the probe is checked
+// against.
+func (u *uniModel) switchToFactorised(c openConfig, onnxPath string) error {
+	head, err := spanhead.RecogniseFile(onnxPath)
+	if err != nil {
+		return err
+	}
+	probe := u.verifyTexts()
+	want, err := u.m.run(context.Background(), probe)
+	if err != nil {
+		return err
+	}
+	sess, err := encoder.OpenBytes(head.Graph, append([]encoder.Option{encoder.WithContract(factorContract())}, c.encoderOpt...)...)
+	hidden := head.Hidden
+	head = nil
+	debug.FreeOSMemory() // the rewritten graph's bytes, as large as the model
+	if err != nil {
+		return err
+	}
+	f := &factorScorer{m: u.m, sess: sess, hidden: hidden}
+	if err := f.verify(probe, want); err != nil {
+		return errors.Join(err, sess.Close())
+	}
+	u.m.factor = f
+	return nil
+}
+
+// verifyLabels and verifyText are the probe input of the factorised kernel:
+// two texts of different lengths (so that padding and masked spans are
+// compared too) with three labels.
+var (
+	verifyLabels = []string{"disease", "gene", "chemical"}
+	verifyText   = []string{
+		"Mutations in the BRCA1 gene cause hereditary breast and ovarian cancer in many families .",
+		"Aspirin lowered the fever .",
+	}
+)
+
+func (u *uniModel) verifyTexts() []encodedText {
+	prompt := promptWords(u.m.cfg, verifyLabels)
+	encs := make([]encodedText, len(verifyText))
+	for i, t := range verifyText {
+		encs[i] = u.m.encodeText(t, prompt)
+	}
+	return encs
+}
+
+// factorContract is the contract of a rewritten span graph: the span
+// model's inputs and the factors as outputs.
+func factorContract() encoder.Contract {
+	c := textContract(true)
+	c.Outputs = []encoder.TensorSpec{
+		{Name: spanhead.OutputStart, Type: encoder.Float32, Shape: anyShape(3)},
+		{Name: spanhead.OutputEnd, Type: encoder.Float32, Shape: anyShape(3)},
+		{Name: spanhead.OutputLabels, Type: encoder.Float32, Shape: anyShape(3)},
+		{Name: spanhead.OutputLabelBias, Type: encoder.Float32, Shape: anyShape(2)},
+	}
+	return c
+}
+
+// factorScorer is the scorer of span models with a rewritten graph: ONNX
+// Runtime computes the per-word and per-label factors, span.FactorLogits
+// the logits.
+type factorScorer struct {
+	m       *Model
+	sess    *encoder.Session
+	hidden  int       // H, out_project's hidden width
+	scratch sync.Pool // *[]float32 of K·H values
+}
+
+// verify checks the factorised logits of the probe against the graph's:
+// |Δ| ≤ 1e-4·max(1, |graph|) everywhere, masked positions included.
+func (f *factorScorer) verify(probe []encodedText, want encoder.Tensor) error {
+	got, err := f.score(context.Background(), probe, len(verifyLabels))
+	if err != nil {
+		return err
+	}
+	if !equalShape(got.Shape, want.Shape...) {
+		return fmt.Errorf("factorised logits have shape %v, the graph's %v", got.Shape, want.Shape)
+	}
+	for i, g := range got.Float32 {
+		w := float64(want.Float32[i])
+		if d := math.Abs(float64(g) - w); !(d <= 1e-4*max(1, math.Abs(w))) {
+			return fmt.Errorf("factorised logit %d is %v, the graph's %v", i, g, w)
+		}
+	}
+	return nil
+}
+
+// score runs the rewritten graph on a batch and computes its [B, W, K, C]
+// logits, the texts spread over up to GOMAXPROCS goroutines.
+func (f *factorScorer) score(ctx context.Context, encs []encodedText, _ int) (encoder.Tensor, error) {
+	ins := f.m.inputTensors(encs)
+	start := time.Now()
+	outs, err := f.sess.Run(ctx, ins)
+	f.m.stats.add(start)
+	if err != nil {
+		return encoder.Tensor{}, err
+	}
+	fs, err := f.factors(outs, len(encs))
+	if err != nil {
+		return encoder.Tensor{}, err
+	}
+	lengths := wordCounts(encs)
+	K := f.m.cfg.MaxWidth
+	B, W, C := len(encs), fs.w, fs.c
+	dst := make([]float32, B*W*K*C)
+	f.parallel(B, func(b int, scratch []float32) {
+		span.FactorLogits(dst[b*W*K*C:(b+1)*W*K*C], fs.item(fs.start, b, W), fs.item(fs.end, b, W),
+			fs.item(fs.labels, b, C), fs.bias[b*C:(b+1)*C], scratch, lengths[b], K)
+	})
+	return encoder.Tensor{Name: "logits", Type: encoder.Float32, Shape: []int64{int64(B), int64(W), int64(K), int64(C)}, Float32: dst}, nil
+}
+
+// parallel calls fn(b, scratch) for b in [0, n) on up to GOMAXPROCS
+// goroutines, each with its own K·H scratch buffer.
+func (f *factorScorer) parallel(n int, fn func(b int, scratch []float32)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	next := make(chan int, n)
+	for b := range n {
+		next <- b
+	}
+	close(next)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := f.buffer()
+			defer f.scratch.Put(buf)
+			for b := range next {
+				fn(b, *buf)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (f *factorScorer) buffer() *[]float32 {
+	if p, ok := f.scratch.Get().(*[]float32); ok {
+		return p
+	}
+	s := make([]float32, f.m.cfg.MaxWidth*f.hidden)
+	return &s
+}
+
+// factorTensors are the rewritten graph's outputs of one batch.
+type factorTensors struct {
+	start, end, labels, bias []float32
+	w, c, h                  int
+}
+
+// item returns item b of a [B, rows, H] tensor.
+func (t *factorTensors) item(x []float32, b, rows int) []float32 {
+	return x[b*rows*t.h : (b+1)*rows*t.h]
+}
+
+// factors checks the shapes of the rewritten graph's outputs for a batch of
+// B texts: [B, W, H] twice, [B, C, H], [B, C].
+func (f *factorScorer) factors(outs []encoder.Tensor, B int) (*factorTensors, error) {
+	by := map[string]encoder.Tensor{}
+	for _, o := range outs {
+		by[o.Name] = o
+	}
+	a, e, q, c0 := by[factorOutputs[0]], by[factorOutputs[1]], by[factorOutputs[2]], by[factorOutputs[3]]
+	if len(a.Shape) != 3 || len(q.Shape) != 3 {
+		return nil, fmt.Errorf("%w: factorised span head outputs of shapes %v and %v", ErrMismatch, a.Shape, q.Shape)
+	}
+	t := &factorTensors{start: a.Float32, end: e.Float32, labels: q.Float32, bias: c0.Float32, w: int(a.Shape[1]), c: int(q.Shape[1]), h: int(a.Shape[2])}
+	ok := equalShape(a.Shape, int64(B), int64(t.w), int64(t.h)) && equalShape(e.Shape, a.Shape...) &&
+		equalShape(q.Shape, int64(B), int64(t.c), int64(t.h)) && equalShape(c0.Shape, int64(B), int64(t.c)) &&
+		t.h == f.hidden && t.c > 0
+	if !ok {
+		return nil, fmt.Errorf("%w: factorised span head outputs of shapes %v %v %v %v", ErrMismatch, a.Shape, e.Shape, q.Shape, c0.Shape)
+	}
+	return t, nil
+}

@@ -9,8 +9,10 @@
 // PubTator files on any Beam filesystem; [Annotate] extracts entities in a
 // DoFn that opens the model once per worker process and batches documents
 // inside each bundle; it returns three collections: one JSON line per
-// document in the shape `gliner extract` writes
-// ({"id":..,"entities":[{"start","end","text","label","score"}]}),
+// document, the record `gliner extract` writes
+// ({"id":..,"entities":[{"start","end","text","label","score"}],"windows":1,
+// "label_groups":1}, plus "chunked", "truncated", "dropped_words" and
+// "cut_words" when set),
 // entity counts per label, and a dead-letter collection of the records that
 // could not be read or annotated, each with its error. [Run] wires the whole
 // pipeline from a [Config] and writes the three outputs with textio.

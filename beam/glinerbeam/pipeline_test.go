@@ -271,9 +271,9 @@ func checkCounts(t *testing.T, path string, lines map[string]string, res metrics
 
 // TestPoisonedDocumentsGoToDeadLetter runs the pipeline over JSON lines
 // holding an invalid line, a line without text and a text longer than the
-// model accepts (with long texts refused): those three land in the dead
+// model accepts (with --long-texts error): those three land in the dead
 // letter with their errors, and the good documents are annotated as
-// `gliner extract` annotates them.
+// `gliner extract` annotates them with the same flags.
 func TestPoisonedDocumentsGoToDeadLetter(t *testing.T) {
 	requireModel(t)
 	tmp := t.TempDir()
@@ -288,10 +288,13 @@ func TestPoisonedDocumentsGoToDeadLetter(t *testing.T) {
 	writeFile(t, in, append(append([]string{good[0], bad[0], good[1], ""}, bad[1:]...), good[2]))
 	goodIn := filepath.Join(tmp, "good.jsonl")
 	writeFile(t, goodIn, good)
-	want := byID(t, runCLI(t, goodIn, "--labels", testLabels))
+	want := byID(t, runCLI(t, goodIn, "--labels", testLabels, "--long-texts", "error"))
 
 	o := DefaultOptions(strings.Split(testLabels, ",")...)
-	o.LongTexts = gliner.RefuseLongTexts
+	var err error
+	if o.LongTexts, err = ParseLongTexts("error"); err != nil {
+		t.Fatal(err)
+	}
 	c := outputs(tmp, in, FormatJSONL, o)
 	res := runPipeline(t, c)
 	got := byID(t, readLines(t, c.Entities))

@@ -38,9 +38,10 @@
 // Bad options are reported by [Options.Validate] and [Config.Validate]
 // before the pipeline is built (errors wrapping [ErrOption]). Records that
 // cannot be parsed and documents whose extraction fails go to the dead
-// letter. Errors that concern the worker rather than a document (the model
-// or the ONNX Runtime library missing, a file that cannot be read, a
-// cancelled context) fail the bundle, which the runner retries or reports.
+// letter. Errors that concern the worker or the run rather than a document
+// (the model or the ONNX Runtime library missing, a file that cannot be
+// read, a cancelled context, labels or options the model rejects) fail the
+// bundle, which the runner retries or reports.
 //
 // # Metrics
 //

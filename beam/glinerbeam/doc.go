@@ -9,8 +9,10 @@
 // PubTator files on any Beam filesystem; [Annotate] extracts entities in a
 // DoFn that opens the model once per worker process and batches documents
 // inside each bundle; it returns three collections: one JSON line per
-// document in the shape `gliner extract` writes
-// ({"id":..,"entities":[{"start","end","text","label","score"}]}),
+// document, the record `gliner extract` writes
+// ({"id":..,"entities":[{"start","end","text","label","score"}],"windows":1,
+// "label_groups":1}, plus "chunked", "truncated", "dropped_words" and
+// "cut_words" when set),
 // entity counts per label, and a dead-letter collection of the records that
 // could not be read or annotated, each with its error. [Run] wires the whole
 // pipeline from a [Config] and writes the three outputs with textio.
@@ -36,9 +38,10 @@
 // Bad options are reported by [Options.Validate] and [Config.Validate]
 // before the pipeline is built (errors wrapping [ErrOption]). Records that
 // cannot be parsed and documents whose extraction fails go to the dead
-// letter. Errors that concern the worker rather than a document (the model
-// or the ONNX Runtime library missing, a file that cannot be read, a
-// cancelled context) fail the bundle, which the runner retries or reports.
+// letter. Errors that concern the worker or the run rather than a document
+// (the model or the ONNX Runtime library missing, a file that cannot be
+// read, a cancelled context, labels or options the model rejects) fail the
+// bundle, which the runner retries or reports.
 //
 // # Metrics
 //

@@ -131,23 +131,31 @@ func (f *extractFn) oneByOne(ctx context.Context, out, dead func(string)) error 
 	return nil
 }
 
-// fatal reports errors that concern the worker rather than a document:
-// they fail the bundle.
+// fatal reports errors that concern the worker or the whole run rather
+// than a document, as `gliner extract` sorts them: cancellation, a closed
+// model, labels or options the model rejects (the same for every
+// document). They fail the bundle.
 func fatal(ctx context.Context, err error) bool {
-	return ctx.Err() != nil || errors.Is(err, gliner.ErrClosed)
+	return ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, gliner.ErrClosed) || errors.Is(err, gliner.ErrLabel) || errors.Is(err, gliner.ErrBadOption)
 }
 
 // extract runs the model and records its time.
-func (f *extractFn) extract(ctx context.Context, texts []string) ([][]gliner.Entity, error) {
+func (f *extractFn) extract(ctx context.Context, texts []string) ([]gliner.Result, error) {
 	start := time.Now()
 	res, err := extractBatch(ctx, f.model, texts, f.Opts)
 	modelTime.Update(ctx, time.Since(start).Microseconds())
 	return res, err
 }
 
-// emit writes one document's line and counts its entities.
-func (f *extractFn) emit(ctx context.Context, d Document, ents []gliner.Entity, out, dead func(string)) {
-	line, err := entityLine(d, ents, f.Opts.Offsets)
+// emit writes one document's line and counts its entities. A result with
+// an error (a text the model refused) dead-letters the document.
+func (f *extractFn) emit(ctx context.Context, d Document, res gliner.Result, out, dead func(string)) {
+	err := res.Err
+	var line string
+	if err == nil {
+		line, err = entityLine(d, res, f.Opts.Offsets)
+	}
 	if err != nil {
 		failures.Inc(ctx, 1)
 		dead(deadLine(d.Source, d.ID, err.Error(), documentLine(d)))
@@ -155,7 +163,7 @@ func (f *extractFn) emit(ctx context.Context, d Document, ents []gliner.Entity, 
 	}
 	out(line)
 	documents.Inc(ctx, 1)
-	for _, e := range ents {
+	for _, e := range res.Entities {
 		f.counts[e.Label]++
 	}
 }

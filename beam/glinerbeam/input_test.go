@@ -1,6 +1,8 @@
 package glinerbeam
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -90,7 +92,10 @@ func TestPubTatorReaderLongLine(t *testing.T) {
 	}
 }
 
-func TestConvertOffsets(t *testing.T) {
+// TestEntityLineUnits checks that a line's offsets are in the chosen unit,
+// on a text with a character outside the BMP (two UTF-16 units, 4 bytes)
+// before the entity.
+func TestEntityLineUnits(t *testing.T) {
 	text := "𝛼-synuclein in Parkinson disease"
 	start := strings.Index(text, "Parkinson")
 	e := gliner.Entity{Label: "disease", Score: 0.9, Text: "Parkinson disease", Start: start, End: len(text), RuneStart: 15, RuneEnd: 32}
@@ -104,23 +109,58 @@ func TestConvertOffsets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.unit.String(), func(t *testing.T) {
-			got := convertOffsets(text, []gliner.Entity{e}, tt.unit)[0]
-			if got.Start != tt.start || got.End != tt.end || got.Text != e.Text || got.Label != e.Label {
-				t.Fatalf("got %+v, want [%d,%d)", got, tt.start, tt.end)
+			line, err := entityLine(Document{ID: "1", Text: text}, gliner.Result{Entities: []gliner.Entity{e}}, tt.unit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got outLine
+			if err := json.Unmarshal([]byte(line), &got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Entities) != 1 || got.Entities[0].Start != tt.start || got.Entities[0].End != tt.end || got.Entities[0].Text != e.Text {
+				t.Fatalf("got %s, want [%d,%d)", line, tt.start, tt.end)
 			}
 		})
 	}
 }
 
+// TestEntityLineShape checks the line against the record `gliner extract`
+// writes: id, entities, then the result's metadata, each left out when
+// zero.
 func TestEntityLineShape(t *testing.T) {
 	d := Document{ID: `"x<1>"`, Text: "a & b"}
-	got, err := entityLine(d, []gliner.Entity{{Label: "chemical", Score: 0.5, Text: "a & b", End: 5, RuneEnd: 5}}, Runes)
-	want := `{"id":"x<1>","entities":[{"start":0,"end":5,"text":"a & b","label":"chemical","score":0.5}]}`
+	res := gliner.Result{Entities: []gliner.Entity{{Label: "chemical", Score: 0.5, Text: "a & b", End: 5, RuneEnd: 5}}, Windows: 1, LabelGroups: 1}
+	got, err := entityLine(d, res, Runes)
+	want := `{"id":"x<1>","entities":[{"start":0,"end":5,"text":"a & b","label":"chemical","score":0.5}],"windows":1,"label_groups":1}`
 	if err != nil || got != want {
 		t.Fatalf("got %s, %v\nwant %s", got, err, want)
 	}
-	if got, _ := entityLine(Document{ID: "3"}, []gliner.Entity{}, Runes); got != `{"id":3,"entities":[]}` {
-		t.Fatalf("no entities: got %s", got)
+	long := gliner.Result{Entities: []gliner.Entity{}, Windows: 3, LabelGroups: 2, Chunked: true, Truncated: true, DroppedWords: 7, CutWords: 1}
+	want = `{"id":3,"entities":[],"windows":3,"label_groups":2,"chunked":true,"truncated":true,"dropped_words":7,"cut_words":1}`
+	if got, _ := entityLine(Document{ID: "3"}, long, Runes); got != want {
+		t.Fatalf("metadata: got %s\nwant %s", got, want)
+	}
+	if got, _ := entityLine(Document{ID: "4"}, gliner.Result{}, Runes); got != `{"id":4,"entities":[]}` {
+		t.Fatalf("blank text: got %s", got)
+	}
+}
+
+// TestEmitResultError checks that a result carrying an error dead-letters
+// its document with that error and writes no line.
+func TestEmitResultError(t *testing.T) {
+	f := &extractFn{Opts: DefaultOptions("disease"), counts: map[string]int{}}
+	d := Document{ID: `"r"`, Text: "too long", Source: "in.jsonl:3"}
+	var out, dead []string
+	f.emit(context.Background(), d, gliner.Result{Err: gliner.ErrTextTooLong}, func(s string) { out = append(out, s) }, func(s string) { dead = append(dead, s) })
+	if len(out) != 0 || len(dead) != 1 {
+		t.Fatalf("out %q, dead %q; want no line and one dead letter", out, dead)
+	}
+	var got DeadLetter
+	if err := json.Unmarshal([]byte(dead[0]), &got); err != nil {
+		t.Fatal(err)
+	}
+	if string(got.ID) != `"r"` || got.Source != d.Source || got.Error != gliner.ErrTextTooLong.Error() || got.Input != `{"id":"r","text":"too long"}` {
+		t.Fatalf("dead letter %s", dead[0])
 	}
 }
 
@@ -135,6 +175,7 @@ func TestOptionsValidate(t *testing.T) {
 		{"negative batch", Options{Labels: []string{"x"}, BatchSize: -1}, false},
 		{"negative threads", Options{Labels: []string{"x"}, Threads: -2}, false},
 		{"bad unit", Options{Labels: []string{"x"}, Offsets: 7}, false},
+		{"bad policy", Options{Labels: []string{"x"}, LongTexts: 3}, false},
 		{"built-in fp16", Options{Labels: []string{"x"}, Variant: "fp16"}, false},
 		{"folder fp16", Options{Labels: []string{"x"}, Model: "m", Variant: "fp16"}, true},
 	}
@@ -159,18 +200,28 @@ func TestParseNames(t *testing.T) {
 			t.Errorf("ParseFormat(%q) = %v, %v", s, f, err)
 		}
 	}
-	for _, s := range []string{"truncate", "refuse"} {
-		if p, err := ParseLongTexts(s); err != nil || p.String() != s {
-			t.Errorf("ParseLongTexts(%q) = %v, %v", s, p, err)
+	// The names and default of `gliner extract --offsets` and --long-texts.
+	for s, want := range map[string]gliner.LongTextPolicy{
+		"chunk": gliner.ChunkLongTexts, "": gliner.ChunkLongTexts,
+		"truncate": gliner.TruncateLongTexts, "error": gliner.RefuseLongTexts,
+	} {
+		if p, err := ParseLongTexts(s); err != nil || p != want {
+			t.Errorf("ParseLongTexts(%q) = %v, %v; want %v", s, p, err, want)
 		}
 	}
-	for _, s := range []string{"", "Runes", "xml"} {
+	if u, err := ParseOffsetUnit(""); err != nil || u != Runes {
+		t.Errorf("ParseOffsetUnit(\"\") = %v, %v; want runes", u, err)
+	}
+	for _, s := range []string{"Runes", "xml", "refuse"} {
 		_, e1 := ParseOffsetUnit(s)
 		_, e2 := ParseFormat(s)
 		_, e3 := ParseLongTexts(s)
 		if !errors.Is(e1, ErrOption) || !errors.Is(e2, ErrOption) || !errors.Is(e3, ErrOption) {
 			t.Errorf("%q: errors %v, %v, %v; want ErrOption", s, e1, e2, e3)
 		}
+	}
+	if _, err := ParseFormat(""); !errors.Is(err, ErrOption) {
+		t.Errorf("ParseFormat(\"\") error = %v, want ErrOption", err)
 	}
 	if FormatAuto.resolve("gs://b/pubmed.PubTator.txt") != FormatPubTator || FormatAuto.resolve("pubtator/docs.jsonl") != FormatJSONL {
 		t.Error("FormatAuto resolves by the file name")

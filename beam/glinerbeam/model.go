@@ -18,12 +18,11 @@ const hfPrefix = "hf:"
 // that change how [gliner.Open] is called.
 type modelKey struct {
 	model, variant, library string
-	longTexts               gliner.LongTextPolicy
 	threads, batch          int
 }
 
 func keyOf(o Options) modelKey {
-	return modelKey{o.Model, strings.ToLower(o.Variant), o.LibraryPath, o.LongTexts, o.Threads, o.batchSize()}
+	return modelKey{o.Model, strings.ToLower(o.Variant), o.LibraryPath, o.Threads, o.batchSize()}
 }
 
 // sharedModel is a model and the number of DoFn instances using it.
@@ -76,7 +75,7 @@ func releaseModel(o Options) error {
 
 // openModel opens the model o names, as `gliner extract --model` does.
 func openModel(ctx context.Context, o Options) (*gliner.Model, error) {
-	opts := []gliner.Option{gliner.WithLongTexts(o.LongTexts), gliner.WithBatchSize(o.batchSize())}
+	opts := []gliner.Option{gliner.WithBatchSize(o.batchSize())}
 	var eopts []encoder.Option
 	if o.Threads > 0 {
 		eopts = append(eopts, encoder.WithIntraOpThreads(o.Threads))
@@ -128,9 +127,9 @@ func pullModel(ctx context.Context, spec, variant string) (*hub.Snapshot, error)
 	return snap, nil
 }
 
-// extractBatch is the one call the pipeline makes to the library. It is the
-// place to switch to the streaming API and its chunking policy once they
-// exist.
-func extractBatch(ctx context.Context, m *gliner.Model, texts []string, o Options) ([][]gliner.Entity, error) {
-	return m.ExtractBatch(ctx, texts, o.Labels, o.extractOptions()...)
+// extractBatch is the one call the pipeline makes to the library, the call
+// `gliner extract` makes: each text's entities and metadata. The long-text
+// policy is a per-call option, so one model serves every policy.
+func extractBatch(ctx context.Context, m *gliner.Model, texts []string, o Options) ([]gliner.Result, error) {
+	return m.ExtractResults(ctx, texts, o.Labels, o.extractOptions()...)
 }

@@ -6,51 +6,44 @@ import (
 	"strings"
 
 	"github.com/gliner-go/gliner/gliner"
+	"github.com/gliner-go/gliner/internal/offsets"
+	"github.com/gliner-go/gliner/internal/server"
 )
 
 // ErrOption reports an invalid pipeline option.
 var ErrOption = errors.New("glinerbeam: bad option")
 
-// OffsetUnit is the unit of the start and end offsets written for entities.
-type OffsetUnit int
+// OffsetUnit is the unit of the start and end offsets written for
+// entities: the unit of `gliner extract --offsets`, whose conversion the
+// pipeline shares.
+type OffsetUnit = offsets.Unit
 
 // The offset units, as `gliner extract --offsets` names them.
 const (
-	Runes OffsetUnit = iota // Unicode code points (the Python reference's)
-	Bytes                   // UTF-8 bytes
-	UTF16                   // UTF-16 code units (JavaScript's)
+	Runes = offsets.Runes // Unicode code points (the Python reference's)
+	Bytes = offsets.Bytes // UTF-8 bytes
+	UTF16 = offsets.UTF16 // UTF-16 code units (JavaScript's)
 )
 
-// String returns "runes", "bytes" or "utf16".
-func (u OffsetUnit) String() string {
-	switch u {
-	case Bytes:
-		return "bytes"
-	case UTF16:
-		return "utf16"
-	}
-	return "runes"
-}
-
-// ParseOffsetUnit parses "runes", "bytes" or "utf16".
+// ParseOffsetUnit parses "runes" (also ""), "bytes" or "utf16", as
+// `gliner extract --offsets` does.
 func ParseOffsetUnit(s string) (OffsetUnit, error) {
-	for _, u := range []OffsetUnit{Runes, Bytes, UTF16} {
-		if s == u.String() {
-			return u, nil
-		}
+	u, err := offsets.Parse(s)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrOption, err)
 	}
-	return 0, fmt.Errorf("%w: offsets must be runes, bytes or utf16, not %q", ErrOption, s)
+	return u, nil
 }
 
-// ParseLongTexts parses the overflow policy: "truncate" (the reference's
-// behaviour, the default) or "refuse" (the document is dead-lettered).
+// ParseLongTexts parses the long-text policy as `gliner extract
+// --long-texts` does: "chunk" (the default, also ""), "truncate" (the
+// reference's behaviour) or "error" (the document is dead-lettered).
 func ParseLongTexts(s string) (gliner.LongTextPolicy, error) {
-	for _, p := range []gliner.LongTextPolicy{gliner.TruncateLongTexts, gliner.RefuseLongTexts} {
-		if s == p.String() {
-			return p, nil
-		}
+	p, err := server.ParseLongTexts(s)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrOption, err)
 	}
-	return 0, fmt.Errorf("%w: long-texts must be truncate or refuse, not %q", ErrOption, s)
+	return p, nil
 }
 
 // Options are the extraction settings of the DoFn. They travel to the
@@ -76,8 +69,9 @@ type Options struct {
 	Offsets OffsetUnit
 	// BatchSize is how many documents go to the model at once (default 8).
 	BatchSize int
-	// LongTexts is the overflow policy for texts longer than the model's
-	// max_len words.
+	// LongTexts is the policy for texts longer than one model call takes
+	// (the zero value, [gliner.ChunkLongTexts], as `gliner extract`); a
+	// text refused under [gliner.RefuseLongTexts] is dead-lettered.
 	LongTexts gliner.LongTextPolicy
 	// Threads is ONNX Runtime's intra-op thread count per model (0 = its
 	// default, one per core).
@@ -99,6 +93,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("%w: threads %d", ErrOption, o.Threads)
 	case o.Offsets < Runes || o.Offsets > UTF16:
 		return fmt.Errorf("%w: offset unit %d", ErrOption, int(o.Offsets))
+	case o.LongTexts < gliner.ChunkLongTexts || o.LongTexts > gliner.RefuseLongTexts:
+		return fmt.Errorf("%w: long-text policy %d", ErrOption, int(o.LongTexts))
 	case o.Model == "" && o.Variant != "" && !strings.EqualFold(o.Variant, "fp32"):
 		return fmt.Errorf("%w: the built-in model has only the fp32 variant, not %q", ErrOption, o.Variant)
 	}
@@ -113,10 +109,10 @@ func (o Options) batchSize() int {
 	return o.BatchSize
 }
 
-// extractOptions are the per-call options of [gliner.Model.ExtractBatch],
+// extractOptions are the per-call options of [gliner.Model.ExtractResults],
 // built as `gliner extract` builds them.
 func (o Options) extractOptions() []gliner.ExtractOption {
-	opts := []gliner.ExtractOption{gliner.WithThreshold(o.Threshold)}
+	opts := []gliner.ExtractOption{gliner.WithThreshold(o.Threshold), gliner.WithLongTextPolicy(o.LongTexts)}
 	if o.Nested {
 		opts = append(opts, gliner.WithNested())
 	}
@@ -131,7 +127,7 @@ func (o Options) extractOptions() []gliner.ExtractOption {
 
 // DefaultOptions returns the options `gliner extract` uses by default for
 // the given labels: threshold 0.5, flat entities, code-point offsets,
-// batches of 8, the built-in model, long texts truncated.
+// batches of 8, the built-in model, long texts chunked.
 func DefaultOptions(labels ...string) Options {
 	return Options{Labels: labels, Threshold: 0.5, BatchSize: 8}
 }

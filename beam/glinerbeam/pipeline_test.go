@@ -271,9 +271,9 @@ func checkCounts(t *testing.T, path string, lines map[string]string, res metrics
 
 // TestPoisonedDocumentsGoToDeadLetter runs the pipeline over JSON lines
 // holding an invalid line, a line without text and a text longer than the
-// model accepts (with long texts refused): those three land in the dead
+// model accepts (with --long-texts error): those three land in the dead
 // letter with their errors, and the good documents are annotated as
-// `gliner extract` annotates them.
+// `gliner extract` annotates them with the same flags.
 func TestPoisonedDocumentsGoToDeadLetter(t *testing.T) {
 	requireModel(t)
 	tmp := t.TempDir()
@@ -288,10 +288,13 @@ func TestPoisonedDocumentsGoToDeadLetter(t *testing.T) {
 	writeFile(t, in, append(append([]string{good[0], bad[0], good[1], ""}, bad[1:]...), good[2]))
 	goodIn := filepath.Join(tmp, "good.jsonl")
 	writeFile(t, goodIn, good)
-	want := byID(t, runCLI(t, goodIn, "--labels", testLabels))
+	want := byID(t, runCLI(t, goodIn, "--labels", testLabels, "--long-texts", "error"))
 
 	o := DefaultOptions(strings.Split(testLabels, ",")...)
-	o.LongTexts = gliner.RefuseLongTexts
+	var err error
+	if o.LongTexts, err = ParseLongTexts("error"); err != nil {
+		t.Fatal(err)
+	}
 	c := outputs(tmp, in, FormatJSONL, o)
 	res := runPipeline(t, c)
 	got := byID(t, readLines(t, c.Entities))
@@ -345,5 +348,46 @@ func writeFile(tb testing.TB, path string, lines []string) {
 	tb.Helper()
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// TestLongTextsMatchCLI runs a text of 2,000 words (several windows of the
+// built-in model) under --long-texts chunk and truncate: the lines, with
+// their metadata ("windows", "chunked", "truncated", "dropped_words"),
+// equal those of `gliner extract` with the same flag, and nothing is
+// dead-lettered.
+func TestLongTextsMatchCLI(t *testing.T) {
+	requireModel(t)
+	long := `{"id":"long","text":"` + strings.Repeat("Aspirin lowers the risk of stroke in diabetes. ", 250) + `"}`
+	short := `{"id":"short","text":"Mutations in BRCA1 increase the risk of breast cancer."}`
+	for policy, key := range map[string]string{"chunk": `"chunked":true`, "truncate": `"truncated":true`} {
+		t.Run(policy, func(t *testing.T) {
+			tmp := t.TempDir()
+			in := filepath.Join(tmp, "docs.jsonl")
+			writeFile(t, in, []string{long, short})
+			want := byID(t, runCLI(t, in, "--labels", testLabels, "--long-texts", policy))
+			o := DefaultOptions(strings.Split(testLabels, ",")...)
+			var err error
+			if o.LongTexts, err = ParseLongTexts(policy); err != nil {
+				t.Fatal(err)
+			}
+			c := outputs(tmp, in, FormatJSONL, o)
+			runPipeline(t, c)
+			got := byID(t, readLines(t, c.Entities))
+			if len(got) != len(want) {
+				t.Errorf("pipeline wrote %d documents, want %d", len(got), len(want))
+			}
+			for id, w := range want {
+				if g := got[id]; g != w {
+					t.Errorf("document %s:\n got %.300s\nwant %.300s", id, g, w)
+				}
+			}
+			if !strings.Contains(got[`"long"`], key) {
+				t.Errorf("long document's line has no %s: %.300s", key, got[`"long"`])
+			}
+			if dead := readLines(t, c.DeadLetter); len(dead) != 0 {
+				t.Errorf("dead letter has %d records, want none; first: %.300s", len(dead), dead[0])
+			}
+		})
 	}
 }

@@ -3,10 +3,10 @@ package glinerbeam
 import (
 	"bytes"
 	"encoding/json"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/gliner-go/gliner/gliner"
+	"github.com/gliner-go/gliner/internal/offsets"
+	"github.com/gliner-go/gliner/internal/server"
 )
 
 // Document is one text to annotate.
@@ -21,19 +21,13 @@ type Document struct {
 	Source string
 }
 
-// outEntity is an entity as `gliner extract` writes it.
-type outEntity struct {
-	Start int     `json:"start"`
-	End   int     `json:"end"`
-	Text  string  `json:"text"`
-	Label string  `json:"label"`
-	Score float64 `json:"score"`
-}
-
-// outLine is one output line, as `gliner extract` writes it.
+// outLine is one output line, as `gliner extract` writes it: the
+// document's id, its entities and how its text was run (the metadata keys
+// "windows", "label_groups", ..., each left out when zero).
 type outLine struct {
-	ID       json.RawMessage `json:"id"`
-	Entities []outEntity     `json:"entities"`
+	ID       json.RawMessage  `json:"id"`
+	Entities []offsets.Entity `json:"entities"`
+	server.Meta
 }
 
 // DeadLetter is a record that could not be read or annotated.
@@ -62,8 +56,8 @@ func marshalLine(v any) (string, error) {
 }
 
 // entityLine is the output line of a document.
-func entityLine(d Document, ents []gliner.Entity, unit OffsetUnit) (string, error) {
-	return marshalLine(outLine{ID: json.RawMessage(d.ID), Entities: convertOffsets(d.Text, ents, unit)})
+func entityLine(d Document, res gliner.Result, unit OffsetUnit) (string, error) {
+	return marshalLine(outLine{ID: json.RawMessage(d.ID), Entities: offsets.Convert(d.Text, res.Entities, unit), Meta: server.MetaOf(res)})
 }
 
 // documentLine is d as an input JSON line.
@@ -93,38 +87,4 @@ func deadLine(source, id, errMsg, input string) string {
 	}
 	s, _ := marshalLine(DeadLetter{Source: source, ID: raw, Error: errMsg, Input: input})
 	return s
-}
-
-// convertOffsets reports entities with offsets in the chosen unit, as
-// `gliner extract --offsets` does.
-func convertOffsets(text string, ents []gliner.Entity, unit OffsetUnit) []outEntity {
-	out := make([]outEntity, len(ents))
-	for i, e := range ents {
-		o := outEntity{Text: e.Text, Label: e.Label, Score: e.Score}
-		switch unit {
-		case Bytes:
-			o.Start, o.End = e.Start, e.End
-		case UTF16:
-			o.Start = utf16Len(text[:e.Start])
-			o.End = o.Start + utf16Len(text[e.Start:e.End])
-		default:
-			o.Start, o.End = e.RuneStart, e.RuneEnd
-		}
-		out[i] = o
-	}
-	return out
-}
-
-// utf16Len is the length of s in UTF-16 code units; an invalid byte counts
-// as one (it is read as U+FFFD).
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		if r == utf8.RuneError {
-			n++
-			continue
-		}
-		n += utf16.RuneLen(r)
-	}
-	return n
 }

@@ -25,7 +25,7 @@ func setFlags(t *testing.T, kv map[string]string) {
 func TestConfig(t *testing.T) {
 	setFlags(t, map[string]string{
 		"input": "in/*.jsonl", "output": "out/run", "entity-labels": "disease, chemical,,",
-		"label-threshold": "chemical=0.7", "offsets": "utf16", "long-texts": "refuse", "threads": "1",
+		"label-threshold": "chemical=0.7", "offsets": "utf16", "long-texts": "error", "threads": "1",
 	})
 	c, err := config()
 	if err != nil {
@@ -41,6 +41,19 @@ func TestConfig(t *testing.T) {
 	}
 }
 
+// TestConfigDefaults checks the defaults `gliner extract` has: long texts
+// chunked, offsets in code points.
+func TestConfigDefaults(t *testing.T) {
+	setFlags(t, map[string]string{"input": "in.jsonl", "output": "out/run", "entity-labels": "disease"})
+	c, err := config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Options.LongTexts != gliner.ChunkLongTexts || c.Options.Offsets != glinerbeam.Runes {
+		t.Errorf("defaults: long texts %v, offsets %v; want chunk, runes", c.Options.LongTexts, c.Options.Offsets)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	base := map[string]string{"input": "in.jsonl", "output": "out/run", "entity-labels": "disease"}
 	tests := map[string]map[string]string{
@@ -49,6 +62,7 @@ func TestConfigErrors(t *testing.T) {
 		"no output":       {"output": ""},
 		"bad offsets":     {"offsets": "chars"},
 		"bad policy":      {"long-texts": "cut"},
+		"old policy name": {"long-texts": "refuse"},
 		"bad format":      {"format": "csv"},
 		"zero batch":      {"batch": "0"},
 		"bad threshold":   {"label-threshold": "chemical"},

@@ -104,9 +104,9 @@ func (u *uniModel) useFactorised(c openConfig, onnxPath string) error {
 
 // switchToFactorised recognises and rewrites the span head, opens the
 // rewritten graph beside the full one and checks on a probe input that the
-// factorised kernel gives the full graph's logits. The full graph stays
-// open: it is the model's graph (Model.sess) and what the probe is checked
-// against.
+// factorised kernel gives the full graph's logits. Once verified, the full
+// graph is closed: every later call runs the rewritten one, and keeping both
+// would hold the model's weights twice.
 func (u *uniModel) switchToFactorised(c openConfig, onnxPath string) error {
 	head, err := spanhead.RecogniseFile(onnxPath)
 	if err != nil {
@@ -129,7 +129,9 @@ func (u *uniModel) switchToFactorised(c openConfig, onnxPath string) error {
 		return errors.Join(err, sess.Close())
 	}
 	u.m.factor = f
-	return nil
+	err = u.m.sess.Close()
+	u.m.sess = nil
+	return err
 }
 
 // verifyLabels and verifyText are the probe input of the factorised kernel:

@@ -73,7 +73,7 @@ func TestGlinerJS(t *testing.T) {
 			}
 			h, lines := readGolden(t, path)
 			texts := referenceTexts(t, fx)
-			m := openFixture(t, fx, WithBatchSize(1), WithLongTexts(TruncateLongTexts))
+			m := openFixture(t, fx, WithBatchSize(1), WithLongTexts(TruncateLongTexts), WithSpanKernel(SpanKernelGraph)) // runs the graph on GLiNER.js's tensors
 			var nTensors, nDiffs, nEnts int
 			for _, raw := range lines {
 				var g glinerJSLine

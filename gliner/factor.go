@@ -87,11 +87,12 @@ var factorOutputs = [...]string{spanhead.OutputStart, spanhead.OutputEnd, spanhe
 // useFactorised switches a span model whose graph scorer passed the probe
 // to the factorised kernel, as c.spanKernel asks. In auto mode a head that
 // is not recognised or not verified keeps the graph; the reason is logged.
-func (u *uniModel) useFactorised(c openConfig, onnxPath string) error {
+// eopts are the options the full graph was opened with.
+func (u *uniModel) useFactorised(c openConfig, onnxPath string, eopts []encoder.Option) error {
 	if u.token || c.spanKernel == SpanKernelGraph {
 		return nil
 	}
-	err := u.switchToFactorised(c, onnxPath)
+	err := u.switchToFactorised(c, onnxPath, eopts)
 	if err == nil {
 		return nil
 	}
@@ -102,36 +103,57 @@ func (u *uniModel) useFactorised(c openConfig, onnxPath string) error {
 	return nil
 }
 
-// switchToFactorised recognises and rewrites the span head, opens the
-// rewritten graph beside the full one and checks on a probe input that the
-// factorised kernel gives the full graph's logits. Once verified, the full
-// graph is closed: every later call runs the rewritten one, and keeping both
-// would hold the model's weights twice.
-func (u *uniModel) switchToFactorised(c openConfig, onnxPath string) error {
-	head, err := spanhead.RecogniseFile(onnxPath)
-	if err != nil {
-		return err
-	}
+// switchToFactorised runs the full graph on a probe input, closes it,
+// recognises and rewrites the span head, opens the rewritten graph and
+// checks that the factorised kernel gives the full graph's logits. The full
+// graph is closed before the rewrite so that the model's weights are never
+// held twice (the full session, the parsed graph and the rewritten session
+// would otherwise need about three times the model's memory at Open). When
+// the kernel cannot be used the full graph is opened again, so that the
+// model is left as it was.
+func (u *uniModel) switchToFactorised(c openConfig, onnxPath string, eopts []encoder.Option) error {
 	probe := u.verifyTexts()
 	want, err := u.m.run(context.Background(), probe)
 	if err != nil {
 		return err
+	}
+	if err := u.m.sess.Close(); err != nil {
+		return err
+	}
+	u.m.sess = nil
+	f, err := openFactorised(c, onnxPath, u.m)
+	if err == nil {
+		if err = f.verify(probe, want); err != nil {
+			err = errors.Join(err, f.sess.Close())
+		}
+	}
+	if err == nil {
+		u.m.factor = f
+		return nil
+	}
+	sess, rerr := encoder.Open(onnxPath, eopts...)
+	if rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	u.m.sess = sess
+	return err
+}
+
+// openFactorised recognises the span head of the graph at onnxPath and
+// opens the rewritten graph.
+func openFactorised(c openConfig, onnxPath string, m *Model) (*factorScorer, error) {
+	head, err := spanhead.RecogniseFile(onnxPath)
+	if err != nil {
+		return nil, err
 	}
 	sess, err := encoder.OpenBytes(head.Graph, append([]encoder.Option{encoder.WithContract(factorContract())}, c.encoderOpt...)...)
 	hidden := head.Hidden
 	head = nil
 	debug.FreeOSMemory() // the rewritten graph's bytes, as large as the model
 	if err != nil {
-		return err
+		return nil, err
 	}
-	f := &factorScorer{m: u.m, sess: sess, hidden: hidden}
-	if err := f.verify(probe, want); err != nil {
-		return errors.Join(err, sess.Close())
-	}
-	u.m.factor = f
-	err = u.m.sess.Close()
-	u.m.sess = nil
-	return err
+	return &factorScorer{m: m, sess: sess, hidden: hidden}, nil
 }
 
 // verifyLabels and verifyText are the probe input of the factorised kernel:

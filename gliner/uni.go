@@ -48,7 +48,7 @@ func openUni(m *Model, c openConfig) (family, error) {
 		m.sess = nil
 		return nil, err
 	}
-	if err := u.useFactorised(c, onnxPath); err != nil {
+	if err := u.useFactorised(c, onnxPath, eopts); err != nil {
 		m.sess.Close()
 		m.sess = nil
 		return nil, err

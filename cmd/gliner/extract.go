@@ -9,9 +9,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 
 	"github.com/gliner-go/gliner/gliner"
+	"github.com/gliner-go/gliner/internal/flagval"
 	"github.com/gliner-go/gliner/internal/offsets"
 )
 
@@ -164,10 +164,10 @@ func (f *extractFlags) check() ([]string, error) {
 	if err = checkThresholds(f.threshold, nil, nil); err != nil {
 		return nil, err
 	}
-	if f.perLabel, err = parseLabelThresholds(f.labelThresholds); err != nil {
+	if f.perLabel, err = flagval.LabelThresholds(f.labelThresholds); err != nil {
 		return nil, err
 	}
-	labels := splitList(f.labels)
+	labels := flagval.List(f.labels)
 	if len(labels) == 0 && f.model.model == "" {
 		return nil, errLabelsRequired // the built-in model is zero-shot
 	}
@@ -225,16 +225,4 @@ func defaultLabelCacheDir() string {
 		return ""
 	}
 	return filepath.Join(dir, "gliner", "labels")
-}
-
-// splitList splits a comma-separated flag value, trimming spaces and
-// dropping empty items.
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -2,31 +2,10 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/gliner-go/gliner/gliner"
 	"github.com/gliner-go/gliner/internal/server"
 )
-
-// parseLabelThresholds reads --label-threshold: "label=value" pairs,
-// comma-separated. The values are checked with the labels, by
-// [checkThresholds].
-func parseLabelThresholds(s string) (map[string]float64, error) {
-	out := map[string]float64{}
-	for _, kv := range splitList(s) {
-		i := strings.LastIndexByte(kv, '=')
-		if i < 0 {
-			return nil, fmt.Errorf("--label-threshold: %q is not label=value", kv)
-		}
-		t, err := strconv.ParseFloat(strings.TrimSpace(kv[i+1:]), 64)
-		if err != nil {
-			return nil, fmt.Errorf("--label-threshold: %q: %v", kv, err)
-		}
-		out[strings.TrimSpace(kv[:i])] = t
-	}
-	return out, nil
-}
 
 // checkThresholds checks --threshold and --label-threshold against the
 // labels of the run as the library does, with its messages: a usage error

@@ -16,8 +16,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/gcs"
@@ -26,6 +24,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
 	"github.com/gliner-go/gliner/beam/glinerbeam"
+	"github.com/gliner-go/gliner/internal/flagval"
 )
 
 // The pipeline options. Beam passes them to the workers with the job.
@@ -88,7 +87,7 @@ func config() (glinerbeam.Config, error) {
 // options turns the extraction flags into options.
 func options() (glinerbeam.Options, error) {
 	o := glinerbeam.Options{
-		Labels: splitList(*labels), Threshold: *threshold, Nested: *nested, MultiLabel: *multiLabel,
+		Labels: flagval.List(*labels), Threshold: *threshold, Nested: *nested, MultiLabel: *multiLabel,
 		Model: *model, Variant: *variant, BatchSize: *batch, Threads: *threads, LibraryPath: *libraryPath,
 	}
 	var err error
@@ -101,35 +100,6 @@ func options() (glinerbeam.Options, error) {
 	if *batch < 1 {
 		return o, fmt.Errorf("--batch must be at least 1")
 	}
-	o.LabelThresholds, err = parseThresholds(*labelThr)
+	o.LabelThresholds, err = flagval.LabelThresholds(*labelThr)
 	return o, err
-}
-
-// parseThresholds parses "label=value,...".
-func parseThresholds(s string) (map[string]float64, error) {
-	out := map[string]float64{}
-	for _, kv := range splitList(s) {
-		i := strings.LastIndexByte(kv, '=')
-		if i < 0 {
-			return nil, fmt.Errorf("--label-threshold: %q is not label=value", kv)
-		}
-		t, err := strconv.ParseFloat(strings.TrimSpace(kv[i+1:]), 64)
-		if err != nil {
-			return nil, fmt.Errorf("--label-threshold: %q: %v", kv, err)
-		}
-		out[strings.TrimSpace(kv[:i])] = t
-	}
-	return out, nil
-}
-
-// splitList splits a comma-separated flag value, trimming spaces and
-// dropping empty items.
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -79,10 +79,16 @@ func openFDs() int {
 
 // The bounds of a soak. samples[0] is taken before the soak starts,
 // samples[1] at the first checkpoint (after the first -every extractions:
-// caches, ONNX Runtime's arenas and the server's connections are warm), the
-// last one after the workers and the server stopped.
-//   - Resident memory never exceeds the first checkpoint's by more than
-//     maxRSSGrowthMiB.
+// caches and the server's connections are warm), the last one after the
+// workers and the server stopped.
+//   - Resident memory in the second half of the checkpoints never exceeds
+//     the highest of the first half by more than maxRSSGrowthMiB. ONNX
+//     Runtime's arena and the C allocator keep their high-water mark, which
+//     rises in a step whenever a rarer peak of concurrent runs happens (seen:
+//     +57 MiB once between 8,000 and 10,000 extractions of a 20,000 run, then
+//     flat), so the first checkpoint is not a ceiling; a leak grows with the
+//     number of extractions and shows as growth from the first half to the
+//     second.
 //   - During the run, goroutines and open file descriptors never exceed the
 //     first checkpoint's by more than 2 per HTTP client plus 2 (a client's
 //     connection may be replaced between checkpoints).
@@ -93,10 +99,16 @@ func checkBounds(samples []sample, clients int, out io.Writer) error {
 	before, first, last := samples[0], samples[1], samples[len(samples)-1]
 	slack := 2*clients + 2
 	var errs []string
-	for _, s := range samples[2:] {
-		if first.rssKiB >= 0 && s.rssKiB-first.rssKiB > maxRSSGrowthMiB*1024 {
-			errs = append(errs, fmt.Sprintf("RSS %.1f MiB at %d extractions, more than %d MiB above %.1f MiB",
-				float64(s.rssKiB)/1024, s.done, maxRSSGrowthMiB, float64(first.rssKiB)/1024))
+	runs := samples[1 : len(samples)-1] // the checkpoints
+	half := (len(runs) + 1) / 2
+	ceiling := int64(-1) // the highest RSS of the first half
+	for _, s := range runs[:half] {
+		ceiling = max(ceiling, s.rssKiB)
+	}
+	for _, s := range samples[1+half:] { // the second half and the sample after the run
+		if ceiling >= 0 && s.rssKiB-ceiling > maxRSSGrowthMiB*1024 {
+			errs = append(errs, fmt.Sprintf("RSS %.1f MiB at %d extractions, more than %d MiB above %.1f MiB (the first half's highest)",
+				float64(s.rssKiB)/1024, s.done, maxRSSGrowthMiB, float64(ceiling)/1024))
 		}
 	}
 	for _, s := range samples[2 : len(samples)-1] {
@@ -112,7 +124,7 @@ func checkBounds(samples []sample, clients int, out io.Writer) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("resources grew: %v", errs)
 	}
-	fmt.Fprintf(out, "bounds kept: RSS %.1f -> %.1f MiB (at most +%d), goroutines %d before, %d at first checkpoint, %d after; fds %d, %d, %d\n",
+	fmt.Fprintf(out, "bounds kept: RSS %.1f -> %.1f MiB (at most +%d over the first half's highest), goroutines %d before, %d at first checkpoint, %d after; fds %d, %d, %d\n",
 		float64(first.rssKiB)/1024, float64(last.rssKiB)/1024, maxRSSGrowthMiB, before.goroutines, first.goroutines, last.goroutines, before.fds, first.fds, last.fds)
 	return nil
 }

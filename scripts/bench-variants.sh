@@ -10,11 +10,11 @@
 #
 # Usage: scripts/bench-variants.sh [ROUNDS]   (default 5)
 # Needs: go, ONNX Runtime (make deps-run), /usr/bin/python3 (runs the rounds
-# and prints the table), ../shared/data (or GLINER_SHARED_DIR).
+# and prints the table), testdata/shared/data (or GLINER_SHARED_DIR).
 set -eu
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
-shared=${GLINER_SHARED_DIR:-../shared}
+shared=${GLINER_SHARED_DIR:-testdata/shared}
 data=$shared/data/conll/ncbi-disease/test.tsv
 fixture=$PWD/testdata/models/span-bert
 variants=$PWD/testdata/models/variants/span-bert

@@ -62,10 +62,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--shared", default=None, help="shared folder (default $GLINER_SHARED_DIR or ../shared)")
+    ap.add_argument("--shared", default=None, help="shared folder (default $GLINER_SHARED_DIR or testdata/shared)")
     a = ap.parse_args()
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    shared = a.shared or os.environ.get("GLINER_SHARED_DIR") or os.path.join(repo, "..", "shared")
+    shared = a.shared or os.environ.get("GLINER_SHARED_DIR") or os.path.join(repo, "testdata", "shared")
     torch.set_num_threads(2)
     print("wrote", build(a.out, shared, a.seed), file=sys.stderr)
 

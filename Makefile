@@ -82,7 +82,7 @@ bench: deps
 bench-variants: deps-run
 	scripts/bench-variants.sh 5
 
-## bench-peers: factorised span kernel vs full graph on a gliner_small-sized random-weight model
+## bench-peers: factorised span kernel vs full graph and GLiNER.js on a gliner_small-sized random-weight model
 ## (built under .cache/ on first use, ~3 min; then ~15 min on 2 cores).
 bench-peers: deps-run
 	scripts/bench-peers.sh

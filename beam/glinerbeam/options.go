@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gliner-go/gliner/gliner"
+	"github.com/gliner-go/gliner/internal/extractopts"
 	"github.com/gliner-go/gliner/internal/offsets"
 	"github.com/gliner-go/gliner/internal/server"
 )
@@ -112,17 +113,8 @@ func (o Options) batchSize() int {
 // extractOptions are the per-call options of [gliner.Model.ExtractResults],
 // built as `gliner extract` builds them.
 func (o Options) extractOptions() []gliner.ExtractOption {
-	opts := []gliner.ExtractOption{gliner.WithThreshold(o.Threshold), gliner.WithLongTextPolicy(o.LongTexts)}
-	if o.Nested {
-		opts = append(opts, gliner.WithNested())
-	}
-	if o.MultiLabel {
-		opts = append(opts, gliner.WithMultiLabel())
-	}
-	for l, t := range o.LabelThresholds {
-		opts = append(opts, gliner.WithLabelThreshold(l, t))
-	}
-	return opts
+	return extractopts.Settings{Threshold: o.Threshold, LabelThresholds: o.LabelThresholds,
+		Nested: o.Nested, MultiLabel: o.MultiLabel, LongTexts: o.LongTexts}.Options()
 }
 
 // DefaultOptions returns the options `gliner extract` uses by default for

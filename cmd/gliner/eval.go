@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gliner-go/gliner/gliner"
 	"github.com/gliner-go/gliner/internal/evaluate"
+	"github.com/gliner-go/gliner/internal/extractopts"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -247,13 +247,7 @@ func (f *evalFlags) options() (evaluate.Options, evaluate.Format, error) {
 		return o, 0, fmt.Errorf("--batch must be at least 1 and --limit at least 0")
 	}
 	o.Batch, o.Limit = *f.batch, *f.limit
-	o.Extract = []gliner.ExtractOption{gliner.WithThreshold(*f.threshold), gliner.WithLongTextPolicy(long)}
-	if *f.nested {
-		o.Extract = append(o.Extract, gliner.WithNested())
-	}
-	if *f.multiLabel {
-		o.Extract = append(o.Extract, gliner.WithMultiLabel())
-	}
+	o.Extract = extractopts.Settings{Threshold: *f.threshold, Nested: *f.nested, MultiLabel: *f.multiLabel, LongTexts: long}.Options()
 	return o, format, f.publish.apply(&o, *f.threshold, *f.nested, *f.multiLabel)
 }
 

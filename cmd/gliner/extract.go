@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/gliner-go/gliner/gliner"
+	"github.com/gliner-go/gliner/internal/extractopts"
 	"github.com/gliner-go/gliner/internal/flagval"
 	"github.com/gliner-go/gliner/internal/offsets"
 )
@@ -204,17 +205,8 @@ func (f *extractFlags) modelOptions() []gliner.Option {
 
 // extractOptions are the extraction options of the flags.
 func (f *extractFlags) extractOptions() []gliner.ExtractOption {
-	opts := []gliner.ExtractOption{gliner.WithThreshold(f.threshold), gliner.WithLongTextPolicy(f.long)}
-	if f.nested {
-		opts = append(opts, gliner.WithNested())
-	}
-	if f.multiLabel {
-		opts = append(opts, gliner.WithMultiLabel())
-	}
-	for l, t := range f.perLabel {
-		opts = append(opts, gliner.WithLabelThreshold(l, t))
-	}
-	return opts
+	return extractopts.Settings{Threshold: f.threshold, LabelThresholds: f.perLabel,
+		Nested: f.nested, MultiLabel: f.multiLabel, LongTexts: f.long}.Options()
 }
 
 // defaultLabelCacheDir is where gliner extract keeps the label embeddings of

@@ -78,7 +78,7 @@ func BenchmarkHead(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		full, fact := openBench(b, model), openBench(b, head.Graph)
+		full, fact := openBench(b, model), openBench(b, graphBytes(b, head))
 		for _, sz := range [][3]int{{1, 64, 3}, {1, 256, 3}, {1, 256, 25}, {8, 256, 3}} {
 			B, W, C := sz[0], sz[1], sz[2]
 			ins := benchInputs(B, W, C, 12)

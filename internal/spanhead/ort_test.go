@@ -92,9 +92,10 @@ func TestFactorisedLogits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			graph := graphBytes(t, head)
 			for _, ins := range readCases(t, c.inputs) {
 				full := run(t, model, ins)["logits"]
-				got := factorise(t, run(t, head.Graph, ins), ins[3].Int64, int(full.Shape[2]))
+				got := factorise(t, run(t, graph, ins), ins[3].Int64, int(full.Shape[2]))
 				compareLogits(t, got, full.Float32)
 			}
 		})

@@ -23,15 +23,18 @@ const (
 // logitsOutput is the span model's logits output.
 const logitsOutput = "logits"
 
-// Head is a recognised markerV0 span head.
+// Head is a recognised markerV0 span head and the rewritten model: the
+// source's inputs, the four Output* outputs. [Head.WriteTo] or [Head.Bytes]
+// serializes the rewritten model, once.
 type Head struct {
-	Form   Form   // the form the head was recognised in
-	Hidden int    // H, the width of out_project's hidden layer (4D)
-	Graph  []byte // the rewritten model: same inputs, the four Output* outputs
+	Form   Form // the form the head was recognised in
+	Hidden int  // H, the width of out_project's hidden layer (4D)
+
+	model *pb.ModelProto // the rewritten model; nil once written
 }
 
 // Recognise parses a serialized ONNX model, finds its markerV0 span head
-// and returns the rewritten graph. The input bytes are not modified.
+// and rewrites the graph. The input bytes are not modified.
 func Recognise(model []byte) (*Head, error) {
 	var m pb.ModelProto
 	if err := proto.Unmarshal(model, &m); err != nil {
@@ -41,9 +44,9 @@ func Recognise(model []byte) (*Head, error) {
 }
 
 // RecogniseFile is [Recognise] on the model file at path. It drops the
-// file's bytes (and collects them) once they are parsed, so that a large
-// model is held in memory twice at most, not three times, while the
-// rewritten graph is written.
+// file's bytes (and collects them) once they are parsed; with
+// [Head.WriteTo], a large model is held in memory twice at most (the file's
+// bytes and the parsed model), and once after the parse.
 func RecogniseFile(path string) (*Head, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -76,11 +79,7 @@ func recognise(m *pb.ModelProto) (*Head, error) {
 		return nil, err
 	}
 	prune(g)
-	out, err := proto.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("%w: writing the rewritten graph: %v", ErrInvalidModel, err)
-	}
-	return &Head{Form: p.form, Hidden: p.hidden(), Graph: out}, nil
+	return &Head{Form: p.form, Hidden: p.hidden(), model: m}, nil
 }
 
 func hasOutput(g *pb.GraphProto, name string) bool {

@@ -47,7 +47,7 @@ func TestRecogniseFixtures(t *testing.T) {
 			if !bytes.Equal(model, orig) {
 				t.Error("Recognise changed its input")
 			}
-			checkRewritten(t, h.Graph)
+			checkRewritten(t, graphBytes(t, h))
 		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -106,12 +105,15 @@ func (u *uniModel) useFactorised(c openConfig, onnxPath string, eopts []encoder.
 // switchToFactorised runs the full graph on a probe input, closes it,
 // recognises and rewrites the span head, opens the rewritten graph and
 // checks that the factorised kernel gives the full graph's logits. The full
-// graph is closed before the rewrite so that the model's weights are never
-// held twice (the full session, the parsed graph and the rewritten session
-// would otherwise need about three times the model's memory at Open). When
-// the kernel cannot be used the full graph is opened again, so that the
-// model is left as it was.
+// graph is closed before the rewrite, and the rewritten graph is loaded
+// from a file (factor_file.go), so that the model's weights are never held
+// twice by ONNX Runtime, nor beside ONNX Runtime's copy by the rewrite.
+// When the kernel cannot be used the full graph is opened again, so that
+// the model is left as it was.
 func (u *uniModel) switchToFactorised(c openConfig, onnxPath string, eopts []encoder.Option) error {
+	if mode := u.m.cfg.SpanMode; mode != "markerV0" {
+		return fmt.Errorf("span mode %q: the factorised kernel computes markerV0 heads only", mode)
+	}
 	probe := u.verifyTexts()
 	want, err := u.m.run(context.Background(), probe)
 	if err != nil {
@@ -121,12 +123,7 @@ func (u *uniModel) switchToFactorised(c openConfig, onnxPath string, eopts []enc
 		return err
 	}
 	u.m.sess = nil
-	f, err := openFactorised(c, onnxPath, u.m)
-	if err == nil {
-		if err = f.verify(probe, want); err != nil {
-			err = errors.Join(err, f.sess.Close())
-		}
-	}
+	f, err := u.openVerified(c, onnxPath, probe, want)
 	if err == nil {
 		u.m.factor = f
 		return nil
@@ -139,21 +136,52 @@ func (u *uniModel) switchToFactorised(c openConfig, onnxPath string, eopts []enc
 	return err
 }
 
-// openFactorised recognises the span head of the graph at onnxPath and
-// opens the rewritten graph.
-func openFactorised(c openConfig, onnxPath string, m *Model) (*factorScorer, error) {
-	head, err := spanhead.RecogniseFile(onnxPath)
+// openVerified opens the rewritten graph of onnxPath and checks it on the
+// probe. A cached graph that fails is rewritten from the source, once.
+func (u *uniModel) openVerified(c openConfig, onnxPath string, probe []encodedText, want encoder.Tensor) (*factorScorer, error) {
+	f, cached, err := openFactorised(c, onnxPath, u.m, probe, want, false)
+	if err != nil && cached {
+		u.m.logger.Debug("gliner: span kernel: cached rewritten graph unusable; rewriting it", "error", err.Error())
+		f, _, err = openFactorised(c, onnxPath, u.m, probe, want, true)
+	}
+	return f, err
+}
+
+// openFactorised opens the rewritten graph of onnxPath (from the cache
+// unless fresh) and verifies it. It reports whether the graph came from the
+// cache. A graph written for this Open that fails the check is replaced in
+// the cache by a note of the reason.
+func openFactorised(c openConfig, onnxPath string, m *Model, probe []encodedText, want encoder.Tensor, fresh bool) (*factorScorer, bool, error) {
+	g, err := rewriteGraph(c.kernelCache, onnxPath, fresh)
+	if err != nil {
+		return nil, false, err
+	}
+	defer g.done()
+	f, err := openRewritten(c, g.path, m)
+	if err == nil {
+		if err = f.verify(probe, want); err != nil {
+			err = errors.Join(err, f.sess.Close())
+		}
+	}
+	if err != nil {
+		g.drop(err)
+		return nil, g.cached, err
+	}
+	return f, g.cached, nil
+}
+
+// openRewritten opens a rewritten graph and reads H from its outputs.
+func openRewritten(c openConfig, path string, m *Model) (*factorScorer, error) {
+	sess, err := encoder.Open(path, append([]encoder.Option{encoder.WithContract(factorContract())}, c.encoderOpt...)...)
 	if err != nil {
 		return nil, err
 	}
-	sess, err := encoder.OpenBytes(head.Graph, append([]encoder.Option{encoder.WithContract(factorContract())}, c.encoderOpt...)...)
-	hidden := head.Hidden
-	head = nil
-	debug.FreeOSMemory() // the rewritten graph's bytes, as large as the model
-	if err != nil {
-		return nil, err
+	for _, o := range sess.Outputs() {
+		if o.Name == spanhead.OutputStart && len(o.Shape) == 3 && o.Shape[2] > 0 {
+			return &factorScorer{m: m, sess: sess, hidden: int(o.Shape[2])}, nil
+		}
 	}
-	return &factorScorer{m: m, sess: sess, hidden: hidden}, nil
+	return nil, errors.Join(fmt.Errorf("%w: rewritten graph without a fixed hidden width", ErrMismatch), sess.Close())
 }
 
 // verifyLabels and verifyText are the probe input of the factorised kernel:

@@ -11,17 +11,18 @@ import (
 type Option func(*openConfig)
 
 type openConfig struct {
-	onnxFile   string // relative to the model folder; "" = find by variant
-	variant    string // "" = fp32
-	longTexts  LongTextPolicy
-	overlap    int // words; 0 = 2·max_width
-	tokenLimit int // 0 = DefaultTokenLimit
-	logger     *slog.Logger
-	batchSize  int
-	encoderOpt []encoder.Option
-	spanKernel SpanKernel // factor.go
-	bi         biOptions  // bi-encoder label cache (cache.go)
-	bio        bioOptions // token classifiers (bio_options.go)
+	onnxFile    string // relative to the model folder; "" = find by variant
+	variant     string // "" = fp32
+	longTexts   LongTextPolicy
+	overlap     int // words; 0 = 2·max_width
+	tokenLimit  int // 0 = DefaultTokenLimit
+	logger      *slog.Logger
+	batchSize   int
+	encoderOpt  []encoder.Option
+	spanKernel  SpanKernel // factor.go
+	kernelCache string     // factor_file.go; "" = none
+	bi          biOptions  // bi-encoder label cache (cache.go)
+	bio         bioOptions // token classifiers (bio_options.go)
 
 	outsideLinks bool // folder files may link outside the folder (folder.go)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -31,10 +32,16 @@ func TestBenchJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 			t.Fatalf("%v: %s", err, stdout)
 		}
-		for _, k := range []string{"texts_per_s", "words_per_s", "p50_ms", "p95_ms", "peak_rss_mb", "outside_ort_share"} {
+		for _, k := range []string{"texts_per_s", "words_per_s", "p50_ms", "p95_ms", "peak_rss_mb", "load_peak_rss_mb", "outside_ort_share", "ort_texts_per_s"} {
 			if v, ok := r[k].(float64); !ok || v < 0 || (k != "outside_ort_share" && v == 0) {
 				t.Errorf("%s: %s = %v", kernel, k, r[k])
 			}
+		}
+		if r["ort_texts_per_s"].(float64) < r["texts_per_s"].(float64) {
+			t.Errorf("%s: texts/s inside Run %v below texts/s %v", kernel, r["ort_texts_per_s"], r["texts_per_s"])
+		}
+		if v, ok := r["run_peak_rss_mb"].(float64); runtime.GOOS == "linux" && (!ok || v <= 0) {
+			t.Errorf("%s: run_peak_rss_mb = %v", kernel, r["run_peak_rss_mb"])
 		}
 		if r["span_kernel"] != kernel || r["texts"] != 2.0 || r["words"] != 14.0 {
 			t.Errorf("span_kernel %v texts %v words %v, want %s 2 14", r["span_kernel"], r["texts"], r["words"], kernel)

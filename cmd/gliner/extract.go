@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 
 	"github.com/gliner-go/gliner/gliner"
 	"github.com/gliner-go/gliner/internal/extractopts"
@@ -138,7 +137,7 @@ func newExtractFlags(stderr io.Writer) (*flag.FlagSet, *extractFlags) {
 	fs.StringVar(&f.longTexts, "long-texts", "chunk", longTextsUsage)
 	fs.StringVar(&f.onError, "on-error", "skip", "after a line fails (its error record is written): skip (go on) or stop")
 	fs.IntVar(&f.batch, "batch", 8, "texts per model call")
-	fs.StringVar(&f.labelCache, "label-cache", defaultLabelCacheDir(), "bi-encoder models: folder keeping label embeddings across runs (\"\" = none)")
+	fs.StringVar(&f.labelCache, "label-cache", defaultCacheDir("labels"), "bi-encoder models: folder keeping label embeddings across runs (\"\" = none)")
 	fs.Usage = func() { fmt.Fprint(stderr, extractHelp); fs.PrintDefaults() }
 	return fs, f
 }
@@ -207,14 +206,4 @@ func (f *extractFlags) modelOptions() []gliner.Option {
 func (f *extractFlags) extractOptions() []gliner.ExtractOption {
 	return extractopts.Settings{Threshold: f.threshold, LabelThresholds: f.perLabel,
 		Nested: f.nested, MultiLabel: f.multiLabel, LongTexts: f.long}.Options()
-}
-
-// defaultLabelCacheDir is where gliner extract keeps the label embeddings of
-// bi-encoder models: the user's cache folder, or none if there is none.
-func defaultLabelCacheDir() string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(dir, "gliner", "labels")
 }

@@ -49,9 +49,6 @@ func procStatus(field string) int64 {
 	return -1
 }
 
-// resetPeakRSS resets VmHWM to the current RSS (Linux; a no-op elsewhere).
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
 // peakGrowth runs f and returns how far the peak RSS rose above the RSS
 // before it, or -1 where the kernel does not report it.
 func peakGrowth(f func()) int64 {

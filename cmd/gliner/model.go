@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/gliner-go/gliner/gliner"
@@ -32,7 +33,8 @@ const spanKernelUsage = `span logits of span models: auto (the factorised kernel
 type modelFlags struct {
 	model, variant string
 	spanKernel     gliner.SpanKernel
-	batch          int // texts per model call; 0 = the library's default
+	kernelCache    string // --span-kernel-cache; "" = none
+	batch          int    // texts per model call; 0 = the library's default
 }
 
 // addModelFlags registers --model, --variant and --span-kernel on a
@@ -45,7 +47,21 @@ func addModelFlags(fs *flag.FlagSet) *modelFlags {
 		f.spanKernel, err = gliner.ParseSpanKernel(s)
 		return err
 	})
+	fs.StringVar(&f.kernelCache, "span-kernel-cache", defaultCacheDir("spanhead"), spanKernelCacheUsage)
 	return f
+}
+
+// spanKernelCacheUsage documents --span-kernel-cache.
+const spanKernelCacheUsage = `folder keeping the graphs the factorised span kernel rewrites, named by the model file's SHA-256, so that later runs load them directly ("" = none: a temporary file per run)`
+
+// defaultCacheDir returns os.UserCacheDir()/gliner/name, or "" when there
+// is no user cache folder.
+func defaultCacheDir(name string) string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "gliner", name)
 }
 
 // logOut receives the messages of model resolution (downloads, offline
@@ -61,7 +77,7 @@ var errBuiltinVariant = errors.New("the built-in model has only the fp32 variant
 // snapshot; anything else is a model folder. variant picks the ONNX file,
 // spanKernel the span kernel ([gliner.WithSpanKernel]).
 func openModel(f modelFlags, opts ...gliner.Option) (*gliner.Model, error) {
-	opts = append([]gliner.Option{gliner.WithSpanKernel(f.spanKernel)}, opts...)
+	opts = append([]gliner.Option{gliner.WithSpanKernel(f.spanKernel), gliner.WithSpanKernelCache(f.kernelCache)}, opts...)
 	fp32 := f.variant == "" || strings.EqualFold(f.variant, "fp32")
 	if f.model == "" {
 		if !fp32 {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -307,14 +306,8 @@ func biIdentity(mode biMode, labelsPath, ldir string) ([32]byte, error) {
 		files = append(files, filepath.Join(ldir, n))
 	}
 	for _, p := range files {
-		f, err := os.Open(p)
-		if err != nil {
-			return [32]byte{}, err
-		}
 		fmt.Fprintf(h, "%s\x00", filepath.Base(p))
-		_, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
+		if err := hashFile(h, p); err != nil {
 			return [32]byte{}, err
 		}
 	}

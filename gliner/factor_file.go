@@ -1,11 +1,8 @@
 package gliner
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -59,7 +56,7 @@ func (r *rewrittenGraph) drop(reason error) {
 	}
 	os.Remove(r.path)
 	if !r.cached {
-		_ = writeFileAtomic(r.entry+".none", filepath.Dir(r.entry), []byte("not verified: "+reason.Error()))
+		_ = writeFileAtomic(r.entry+".none", []byte("not verified: "+reason.Error()))
 	}
 }
 
@@ -97,7 +94,7 @@ func writeRewritten(src, dir, entry string) (*rewrittenGraph, error) {
 	head, err := spanhead.RecogniseFile(src)
 	var nr *spanhead.NotRecognisedError
 	if errors.As(err, &nr) && entry != "" {
-		_ = writeFileAtomic(entry+".none", dir, []byte(nr.Reason))
+		_ = writeFileAtomic(entry+".none", []byte(nr.Reason))
 	}
 	if err != nil {
 		return nil, err
@@ -123,37 +120,4 @@ func writeRewritten(src, dir, entry string) (*rewrittenGraph, error) {
 		return &rewrittenGraph{path: entry + ".onnx", entry: entry}, nil
 	}
 	return &rewrittenGraph{path: f.Name(), temp: true}, nil
-}
-
-// writeFileAtomic writes data to a new file in dir renamed to path.
-func writeFileAtomic(path, dir string, data []byte) error {
-	f, err := os.CreateTemp(dir, "gliner-spanhead-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
-}
-
-// fileSHA256 returns the hex SHA-256 of the file at path, read in a stream.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

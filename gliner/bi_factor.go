@@ -46,7 +46,9 @@ func (t *wordFactors) rows(x []float32, j, n int) []float32 { return x[j*t.w*t.h
 // useFactorised gives a matched bi-encoder the factorised kernel as
 // c.spanKernel asks, when its text graph's span head is recognised and the
 // kernel reproduces the graph on the probe texts (kernelFallback says what
-// happens otherwise). The full text graph stays open.
+// happens otherwise). The full text graph stays open: the package's tests
+// and benchmarks read span_reps from it (b.text), so a factorised model
+// holds the text encoder's weights twice.
 func (b *biEncoder) useFactorised(c openConfig, textPath string) error {
 	if b.mode != biMatched || c.spanKernel == SpanKernelGraph {
 		return nil

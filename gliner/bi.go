@@ -364,7 +364,7 @@ func (b *biEncoder) probe() error {
 type biCall struct {
 	*biEncoder
 	vecs  []float32        // [C·dim] label rows; nil in one-graph mode
-	fold  *labelFold       // the folded label rows of the factorised kernel, or nil
+	fold  *labelFold       // the folded label rows of the factorised kernel, or nil (see biFactor.folds)
 	extra []encoder.Tensor // labels_embeddings (fused) or label ids (one graph)
 }
 
@@ -385,7 +385,7 @@ func (b *biEncoder) start(ctx context.Context, c *call) (runner, []item, error) 
 			return nil, nil, err
 		}
 	}
-	if b.factor != nil && bc.fold == nil {
+	if b.factor != nil && bc.fold == nil && b.factor.folds(len(c.labels)) {
 		bc.fold = b.foldLabels(c.labels, bc.vecs)
 	}
 	switch b.mode {
@@ -406,7 +406,7 @@ func (bc *biCall) runBatch(ctx context.Context, b batch) error {
 	if err != nil {
 		return err
 	}
-	if bc.fold != nil {
+	if bc.factor != nil {
 		fs, err := bc.factor.run(ctx, m, encs)
 		if err != nil {
 			return err

@@ -183,13 +183,13 @@ func BenchmarkBiMatch(b *testing.B) {
 
 // BenchmarkBiSpanKernel compares the factorised span kernel with the full
 // text graph on ExtractBatch of the texts of BenchmarkBiExtract with warm
-// label embeddings, 5 and 50 labels, in one run. On the fixture (hidden
+// label embeddings, 5, 50 and 500 labels, in one run. On the fixture (hidden
 // size 64, 2 small layers) the span head is a large share of the text
 // graph; on a published model it is a smaller one.
 func BenchmarkBiSpanKernel(b *testing.B) {
 	texts := benchTexts(b, 16)
 	ctx := context.Background()
-	for _, n := range []int{5, 50} {
+	for _, n := range []int{5, 50, 500} {
 		labels := benchLabels(n)
 		for _, k := range []SpanKernel{SpanKernelGraph, SpanKernelFactorised} {
 			b.Run(fmt.Sprintf("labels=%d/%s", n, k), func(b *testing.B) {

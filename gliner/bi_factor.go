@@ -18,6 +18,11 @@ import (
 // label vector p once (Q = W2·p, c0 = b2·p) leaves per span one sum, one
 // ReLU and H·C multiply-adds (span.FactorLogits), and the text graph is
 // rewritten to stop at the per-word factors A and B (internal/spanhead).
+// With many labels (H·C > H·D + D·C, that is C > H·D/(H−D), about 4D/3 for
+// published heads) the fold costs more than it saves: the span
+// representations are then computed from A and B (relu(A_i + B_j)·W2 + b2,
+// H·D per span) and matched with the label vectors (D·C per span), which
+// still skips out_project's first layer per span.
 
 // biFactor is the factorised kernel of a matched bi-encoder model.
 type biFactor struct {
@@ -25,8 +30,10 @@ type biFactor struct {
 	hidden  int              // H, out_project's hidden width
 	w2      []float32        // out_project's last weight, [H, D] (span_reps = relu(·)·W2 + b2)
 	b2      []float32        // out_project's last bias, [D]
+	basis   *labelFold       // the fold of the D unit vectors: Q = W2ᵀ, c0 = b2
 	scratch sync.Pool        // *[]float32 of K·H values (span.FactorLogits)
 	logits  sync.Pool        // *[]float32 holding one text's logits
+	reps    sync.Pool        // *[]float32 holding one text's span representations
 }
 
 // labelFold is the label side of the factorised kernel for the C labels of
@@ -84,14 +91,28 @@ func openBiFactor(c openConfig, textPath string, dim int) (*biFactor, error) {
 	if err != nil {
 		return nil, err
 	}
+	basis := make([]float32, dim*dim)
+	for d := range dim {
+		basis[d*dim+d] = 1
+	}
+	f.basis = f.fold(basis)
 	return f, nil
+}
+
+// folds reports whether the logits of C labels cost less through the
+// folded labels (H·C multiply-adds per span) than through the span
+// representations (H·D + D·C).
+func (f *biFactor) folds(C int) bool {
+	H, D := f.hidden, len(f.b2)
+	return H*C <= H*D+D*C
 }
 
 // verifyFactor checks the factorised kernel against the full text graph on
 // the probe texts with the D unit label vectors, whose logits are the span
 // representations themselves: every span_reps value of each text (masked
 // spans included) must agree to |Δ| ≤ 1e-4·max(1, |graph|), which bounds the
-// logits of any label vector. The label graph does not run.
+// logits of any label vector, folded or matched with the span
+// representations. The label graph does not run.
 func (b *biEncoder) verifyFactor(f *biFactor) error {
 	ctx := context.Background()
 	probe := make([]encodedText, len(verifyText))
@@ -110,14 +131,9 @@ func (b *biEncoder) verifyFactor(f *biFactor) error {
 	if !equalShape(outs[0].Shape, int64(len(probe)), int64(fs.w), int64(K), int64(D)) {
 		return fmt.Errorf("the text graph gives %s %v", outs[0].Name, outs[0].Shape)
 	}
-	basis := make([]float32, D*D)
-	for d := range D {
-		basis[d*D+d] = 1
-	}
-	fold := f.fold(basis)
 	for j, n := range wordCounts(probe) {
 		got := make([]float32, n*K*D)
-		f.textLogits(got, fs, j, n, fold, K)
+		f.textLogits(got, fs, j, n, f.basis, nil, K)
 		if err := closeLogits(got, outs[0].Float32[j*fs.w*K*D:][:n*K*D]); err != nil {
 			return fmt.Errorf("probe text %d: %w", j, err)
 		}
@@ -194,11 +210,22 @@ func (f *biFactor) run(ctx context.Context, m *Model, encs []encodedText) (*word
 	return &wordFactors{a: a.Float32, e: e.Float32, w: W, h: f.hidden}, nil
 }
 
-// textLogits computes the [n, K, C] logits of text j (n words) of a batch.
-func (f *biFactor) textLogits(dst []float32, t *wordFactors, j, n int, fold *labelFold, K int) {
+// textLogits computes the [n, K, C] logits of text j (n words) of a batch:
+// with the folded labels, or when fold is nil from the span representations
+// and the label vectors vecs ([C·D]).
+func (f *biFactor) textLogits(dst []float32, t *wordFactors, j, n int, fold *labelFold, vecs []float32, K int) {
 	sc := poolBuffer(&f.scratch, K*f.hidden)
 	defer f.scratch.Put(sc)
-	span.FactorLogits(dst, t.rows(t.a, j, n), t.rows(t.e, j, n), fold.q, fold.c0, *sc, n, K)
+	a, e := t.rows(t.a, j, n), t.rows(t.e, j, n)
+	if fold != nil {
+		span.FactorLogits(dst, a, e, fold.q, fold.c0, *sc, n, K)
+		return
+	}
+	D := len(f.b2)
+	reps := poolBuffer(&f.reps, n*K*D)
+	defer f.reps.Put(reps)
+	span.FactorLogits(*reps, a, e, f.basis.q, f.basis.c0, *sc, n, K)
+	span.MatchLogits(dst, *reps, vecs, D)
 }
 
 // decodeFactorised computes each text's logits from the batch's factors and
@@ -206,16 +233,16 @@ func (f *biFactor) textLogits(dst []float32, t *wordFactors, j, n int, fold *lab
 func (bc *biCall) decodeFactorised(t *wordFactors, b batch, encs []encodedText) error {
 	f := bc.factor
 	lengths := wordCounts(encs)
-	K, C := bc.m.cfg.MaxWidth, len(bc.fold.c0)
-	if len(b.labels) != C || len(b.items) != len(encs) {
-		return fmt.Errorf("%w: %d labels and %d texts in the batch, %d folded labels and %d encodings", ErrMismatch, len(b.labels), len(b.items), C, len(encs))
+	K, C := bc.m.cfg.MaxWidth, len(b.labels)
+	if len(bc.vecs) != C*bc.dim || (bc.fold != nil && len(bc.fold.c0) != C) || len(b.items) != len(encs) {
+		return fmt.Errorf("%w: %d labels and %d texts in the batch, %d label values and %d encodings", ErrMismatch, C, len(b.items), len(bc.vecs), len(encs))
 	}
 	parallel(len(b.items), func(j int) {
 		n := lengths[j]
 		buf := poolBuffer(&f.logits, n*K*C)
 		defer f.logits.Put(buf)
 		logits := *buf
-		f.textLogits(logits, t, j, n, bc.fold, K)
+		f.textLogits(logits, t, j, n, bc.fold, bc.vecs, K)
 		if bad := badWords(b.texts[b.items[j].text], encs[j].words); bad != nil {
 			maskSpanItem(logits, K, C, bad)
 		}

@@ -35,9 +35,10 @@ func TestBiSpanKernelChoice(t *testing.T) {
 // TestBiSpanKernelEquivalence compares the factorised kernel with the full
 // text graph on the matched fixture: logits of a padded batch of 8 to 1e-4
 // relative, and the entities of ExtractBatch at batch sizes 1 and 8 with 1
-// to 50 labels (same spans and labels, scores to 1e-5), flat and nested at
+// to 100 labels (same spans and labels, scores to 1e-5), flat and nested at
 // threshold 0.3, with labels from the label encoder (no cache), from a warm
-// label cache and from a LabelSet.
+// label cache and from a LabelSet. 100 labels take the span representation
+// path (biFactor.folds).
 func TestBiSpanKernelEquivalence(t *testing.T) {
 	ctx := context.Background()
 	texts := kernelTexts(t, 10)
@@ -45,8 +46,9 @@ func TestBiSpanKernelEquivalence(t *testing.T) {
 		graph := openFixture(t, biFixture, WithSpanKernel(SpanKernelGraph), WithBatchSize(batch))
 		fact := openFixture(t, biFixture, WithSpanKernel(SpanKernelFactorised), WithBatchSize(batch))
 		nocache := openFixture(t, biFixture, WithSpanKernel(SpanKernelFactorised), WithBatchSize(batch), WithLabelCacheSize(0))
-		for _, n := range []int{1, 3, 7, 20, 50} {
+		for _, n := range []int{1, 3, 7, 20, 50, 100} {
 			labels := kernelLabels(n)
+			require.Equal(t, n <= 85, fact.bi.factor.folds(n), "the fixture (H 256, D 64) folds up to 85 labels")
 			if batch == 8 {
 				compareBiKernelLogits(t, graph, fact, texts[:8], labels)
 			}
@@ -87,7 +89,10 @@ func compareBiKernelLogits(t *testing.T, graph, fact *Model, texts, labels []str
 	require.NoError(t, err)
 	fvecs, err := fact.labelVectors(ctx, labels)
 	require.NoError(t, err)
-	fold := fact.bi.foldLabels(labels, fvecs)
+	var fold *labelFold
+	if fact.bi.factor.folds(len(labels)) {
+		fold = fact.bi.foldLabels(labels, fvecs)
+	}
 	fs, err := fact.bi.factor.run(ctx, fact, encs)
 	require.NoError(t, err)
 	K, D, C := graph.cfg.MaxWidth, graph.bi.dim, len(labels)
@@ -96,7 +101,7 @@ func compareBiKernelLogits(t *testing.T, graph, fact *Model, texts, labels []str
 		want := make([]float32, n*K*C)
 		span.MatchLogits(want, outs[0].Float32[j*fs.w*K*D:][:n*K*D], vecs, D)
 		got := make([]float32, n*K*C)
-		fact.bi.factor.textLogits(got, fs, j, n, fold, K)
+		fact.bi.factor.textLogits(got, fs, j, n, fold, fvecs, K)
 		for i, g := range got {
 			w := float64(want[i])
 			d := math.Abs(float64(g)-w) / max(1, math.Abs(w))

@@ -170,7 +170,7 @@ func (m *Model) PrecomputeLabels(ctx context.Context, labels []string) (*LabelSe
 			return nil, err
 		}
 	}
-	if m.bi.factor != nil && len(labels) > 0 {
+	if m.bi.factor != nil && len(labels) > 0 && m.bi.factor.folds(len(labels)) {
 		s.fold = m.bi.foldLabels(labels, s.vecs)
 	}
 	return s, nil

@@ -48,8 +48,9 @@ func WithLabelCache(dir string) Option { return func(c *openConfig) { c.bi.cache
 // in memory (least recently used are dropped first; default
 // [DefaultLabelCacheSize]); 0 turns caching off: every call runs the label
 // encoder and a disk cache ([WithLabelCache]) is neither read nor written.
-// With the factorised span kernel ([WithSpanKernel]) each label kept in
-// memory also keeps its folded row (H+1 values, H the span head's hidden
+// With the factorised span kernel ([WithSpanKernel]) a label kept in memory
+// that a call folded (calls of up to about 4D/3 labels, D the embedding
+// width) also keeps its folded row (H+1 values, H the span head's hidden
 // width, 4D in published heads), which is not written to disk.
 func WithLabelCacheSize(n int) Option {
 	return func(c *openConfig) { c.bi.cacheSize, c.bi.sizeSet = max(n, 0), true }

@@ -71,7 +71,9 @@ var ErrSpanKernel = errors.New("gliner: the factorised span kernel cannot run th
 // docs/reference.md §6) get the same fold: the text graph is rewritten to
 // end at the per-word factors and the label vectors are folded with
 // out_project's last layer once per label (kept beside the label cache and
-// in a [LabelSet]); see [LabelsGraphFile]. The check at Open compares the
+// in a [LabelSet]); with more labels than about 4D/3 (D the embedding
+// width) the span representations are computed from the per-word factors
+// and matched with the label vectors instead; see [LabelsGraphFile]. The check at Open compares the
 // span representations, so the label encoder does not run; the full text
 // graph stays open beside the rewritten one. Token-level models, fused and
 // one-graph bi-encoders and fixed-schema models ignore the option.

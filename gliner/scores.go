@@ -55,7 +55,7 @@ func (bc *biCall) keepBatch(ctx context.Context, b batch) (decodeFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if bc.fold != nil {
+	if bc.factor != nil {
 		fs, err := bc.factor.run(ctx, m, encs)
 		if err != nil {
 			return nil, err

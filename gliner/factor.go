@@ -73,10 +73,11 @@ var ErrSpanKernel = errors.New("gliner: the factorised span kernel cannot run th
 // out_project's last layer once per label (kept beside the label cache and
 // in a [LabelSet]); with more labels than about 4D/3 (D the embedding
 // width) the span representations are computed from the per-word factors
-// and matched with the label vectors instead; see [LabelsGraphFile]. The check at Open compares the
-// span representations, so the label encoder does not run; the full text
-// graph stays open beside the rewritten one. Token-level models, fused and
-// one-graph bi-encoders and fixed-schema models ignore the option.
+// and matched with the label vectors instead; see [LabelsGraphFile]. The
+// check at Open compares the span representations, so the label encoder
+// does not run; the full text graph stays open beside the rewritten one.
+// Token-level models, fused and one-graph bi-encoders and fixed-schema
+// models ignore the option.
 func WithSpanKernel(k SpanKernel) Option { return func(c *openConfig) { c.spanKernel = k } }
 
 // SpanKernel returns the kernel the model computes span logits with:

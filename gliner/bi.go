@@ -109,6 +109,7 @@ type biEncoder struct {
 	lmax   int // label sub-token limit (0 = none)
 	dim    int // width of the label graph's rows (0 in biOneGraph mode)
 	cache  *labelCache
+	factor *biFactor // the factorised span kernel (matched mode), or nil (bi_factor.go)
 	// labelRuns counts runs of the label graph (tests check that a warm
 	// cache needs none).
 	labelRuns atomic.Int64
@@ -130,6 +131,9 @@ func (b *biEncoder) close() error {
 	}
 	if b.labels != nil {
 		errs = append(errs, b.labels.Close())
+	}
+	if b.factor != nil {
+		errs = append(errs, b.factor.sess.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -171,6 +175,9 @@ func openBi(m *Model, c openConfig) (_ family, err error) {
 		return nil, err
 	}
 	if err = b.probe(); err != nil {
+		return nil, err
+	}
+	if err = b.useFactorised(c, textPath); err != nil {
 		return nil, err
 	}
 	m.bi = b
@@ -350,6 +357,7 @@ func (b *biEncoder) probe() error {
 type biCall struct {
 	*biEncoder
 	vecs  []float32        // [C·dim] label rows; nil in one-graph mode
+	fold  *labelFold       // the folded label rows of the factorised kernel, or nil (see biFactor.folds)
 	extra []encoder.Tensor // labels_embeddings (fused) or label ids (one graph)
 }
 
@@ -363,12 +371,15 @@ func (b *biEncoder) start(ctx context.Context, c *call) (runner, []item, error) 
 	case ls != nil && !slices.Equal(ls.labels, c.labels):
 		return nil, nil, fmt.Errorf("%w: the labels differ from the label set's", ErrLabel)
 	case ls != nil:
-		bc.vecs = ls.vecs
+		bc.vecs, bc.fold = ls.vecs, ls.fold
 	case b.mode != biOneGraph:
 		var err error
 		if bc.vecs, err = b.labelVectors(ctx, c.labels); err != nil {
 			return nil, nil, err
 		}
+	}
+	if b.factor != nil && bc.fold == nil && b.factor.folds(len(c.labels)) {
+		bc.fold = b.foldLabels(c.labels, bc.vecs)
 	}
 	switch b.mode {
 	case biFused:
@@ -380,13 +391,20 @@ func (b *biEncoder) start(ctx context.Context, c *call) (runner, []item, error) 
 	return bc, items, err
 }
 
-// runBatch encodes the batch's texts, runs the text graph once and decodes
-// the entities.
+// runBatch encodes the batch's texts, runs the text graph (or, with the
+// factorised kernel, its rewritten graph) once and decodes the entities.
 func (bc *biCall) runBatch(ctx context.Context, b batch) error {
 	m := bc.m
 	encs, err := m.encodeItems(b, nil)
 	if err != nil {
 		return err
+	}
+	if bc.factor != nil {
+		fs, err := bc.factor.run(ctx, m, encs)
+		if err != nil {
+			return err
+		}
+		return bc.decodeFactorised(fs, b, encs)
 	}
 	outs, err := bc.text.Run(ctx, append(m.inputTensors(encs), bc.extra...))
 	if err != nil {

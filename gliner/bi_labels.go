@@ -135,7 +135,8 @@ func (b *biEncoder) labelVectors(ctx context.Context, labels []string) ([]float3
 type LabelSet struct {
 	bi     *biEncoder
 	labels []string
-	vecs   []float32 // [len(labels)·dim]; nil for one-graph folders
+	vecs   []float32  // [len(labels)·dim]; nil for one-graph folders
+	fold   *labelFold // the folded rows of the factorised kernel, or nil
 }
 
 // Labels returns the set's labels (de-duplicated, in first-occurrence order).
@@ -168,6 +169,9 @@ func (m *Model) PrecomputeLabels(ctx context.Context, labels []string) (*LabelSe
 		if s.vecs, err = m.bi.labelVectors(ctx, labels); err != nil {
 			return nil, err
 		}
+	}
+	if m.bi.factor != nil && len(labels) > 0 && m.bi.factor.folds(len(labels)) {
+		s.fold = m.bi.foldLabels(labels, s.vecs)
 	}
 	return s, nil
 }

@@ -48,6 +48,10 @@ func WithLabelCache(dir string) Option { return func(c *openConfig) { c.bi.cache
 // in memory (least recently used are dropped first; default
 // [DefaultLabelCacheSize]); 0 turns caching off: every call runs the label
 // encoder and a disk cache ([WithLabelCache]) is neither read nor written.
+// With the factorised span kernel ([WithSpanKernel]) a label kept in memory
+// that a call folded (calls of up to about 4D/3 labels, D the embedding
+// width) also keeps its folded row (H+1 values, H the span head's hidden
+// width, 4D in published heads), which is not written to disk.
 func WithLabelCacheSize(n int) Option {
 	return func(c *openConfig) { c.bi.cacheSize, c.bi.sizeSet = max(n, 0), true }
 }
@@ -69,6 +73,7 @@ type labelCache struct {
 type cacheEntry struct {
 	label string
 	vec   []float32 // immutable once stored
+	fold  []float32 // the factorised kernel's folded row (H+1 values), nil until computed; not saved
 }
 
 func newLabelCache(capacity, dim int, id [32]byte, dir string) *labelCache {
@@ -101,7 +106,7 @@ func (c *labelCache) put(label string, vec []float32) {
 		return
 	}
 	if e, ok := c.items[label]; ok {
-		e.Value.(*cacheEntry).vec = vec
+		e.Value.(*cacheEntry).vec, e.Value.(*cacheEntry).fold = vec, nil
 		c.ll.MoveToFront(e)
 		return
 	}
@@ -110,6 +115,28 @@ func (c *labelCache) put(label string, vec []float32) {
 		last := c.ll.Back()
 		c.ll.Remove(last)
 		delete(c.items, last.Value.(*cacheEntry).label)
+	}
+}
+
+// getFold returns the folded row of a cached label (see foldLabels), or
+// nil when the label or its fold is not cached.
+func (c *labelCache) getFold(label string) []float32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[label]; ok {
+		return e.Value.(*cacheEntry).fold
+	}
+	return nil
+}
+
+// putFold keeps the folded row of a cached label beside its vector (it is
+// dropped with the label, and not written to disk); fold must not be
+// modified afterwards. Labels not in the cache are ignored.
+func (c *labelCache) putFold(label string, fold []float32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[label]; ok {
+		e.Value.(*cacheEntry).fold = fold
 	}
 }
 

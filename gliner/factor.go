@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -67,14 +66,24 @@ var ErrSpanKernel = errors.New("gliner: the factorised span kernel cannot run th
 // up to the per-word and per-label products. The logits equal the graph's
 // up to float rounding (checked at Open to 1e-4 relative).
 //
-// Token-level, bi-encoder and fixed-schema models ignore the option.
+// Bi-encoder models of the matched shape (text graph ending in span_reps,
+// docs/reference.md §6) get the same fold: the text graph is rewritten to
+// end at the per-word factors and the label vectors are folded with
+// out_project's last layer once per label (kept beside the label cache and
+// in a [LabelSet]); with more labels than about 4D/3 (D the embedding
+// width) the span representations are computed from the per-word factors
+// and matched with the label vectors instead; see [LabelsGraphFile]. The
+// check at Open compares the span representations, so the label encoder
+// does not run; the full text graph stays open beside the rewritten one.
+// Token-level models, fused and one-graph bi-encoders and fixed-schema
+// models ignore the option.
 func WithSpanKernel(k SpanKernel) Option { return func(c *openConfig) { c.spanKernel = k } }
 
 // SpanKernel returns the kernel the model computes span logits with:
 // [SpanKernelFactorised] or [SpanKernelGraph] (also for models without span
 // logits).
 func (m *Model) SpanKernel() SpanKernel {
-	if m.factor != nil {
+	if m.factor != nil || (m.bi != nil && m.bi.factor != nil) {
 		return SpanKernelFactorised
 	}
 	return SpanKernelGraph
@@ -91,15 +100,7 @@ func (u *uniModel) useFactorised(c openConfig, onnxPath string, eopts []encoder.
 	if u.token || c.spanKernel == SpanKernelGraph {
 		return nil
 	}
-	err := u.switchToFactorised(c, onnxPath, eopts)
-	if err == nil {
-		return nil
-	}
-	if c.spanKernel == SpanKernelFactorised {
-		return &ModelError{Dir: u.m.dir, File: onnxPath, Err: fmt.Errorf("%w: %v", ErrSpanKernel, err)}
-	}
-	u.m.logger.Debug("gliner: span kernel: full graph", "reason", err.Error())
-	return nil
+	return kernelFallback(c, u.m, onnxPath, u.switchToFactorised(c, onnxPath, eopts))
 }
 
 // switchToFactorised runs the full graph on a probe input, closes it,
@@ -237,13 +238,7 @@ func (f *factorScorer) verify(probe []encodedText, want encoder.Tensor) error {
 	if !equalShape(got.Shape, want.Shape...) {
 		return fmt.Errorf("factorised logits have shape %v, the graph's %v", got.Shape, want.Shape)
 	}
-	for i, g := range got.Float32 {
-		w := float64(want.Float32[i])
-		if d := math.Abs(float64(g) - w); !(d <= 1e-4*max(1, math.Abs(w))) {
-			return fmt.Errorf("factorised logit %d is %v, the graph's %v", i, g, w)
-		}
-	}
-	return nil
+	return closeLogits(got.Float32, want.Float32)
 }
 
 // score runs the rewritten graph on a batch and computes its [B, W, K, C]
@@ -296,11 +291,7 @@ func (f *factorScorer) parallel(n int, fn func(b int, scratch []float32)) {
 }
 
 func (f *factorScorer) buffer() *[]float32 {
-	if p, ok := f.scratch.Get().(*[]float32); ok {
-		return p
-	}
-	s := make([]float32, f.m.cfg.MaxWidth*f.hidden)
-	return &s
+	return poolBuffer(&f.scratch, f.m.cfg.MaxWidth*f.hidden)
 }
 
 // factorTensors are the rewritten graph's outputs of one batch.

@@ -47,12 +47,20 @@ func (u *uniCall) keepBatch(ctx context.Context, b batch) (decodeFunc, error) {
 }
 
 // keepBatch encodes the batch and runs the text graph as runBatch does and
-// keeps its output (span rows or logits).
+// keeps its output (span rows, logits or the factorised kernel's word
+// factors).
 func (bc *biCall) keepBatch(ctx context.Context, b batch) (decodeFunc, error) {
 	m := bc.m
 	encs, err := m.encodeItems(b, nil)
 	if err != nil {
 		return nil, err
+	}
+	if bc.factor != nil {
+		fs, err := bc.factor.run(ctx, m, encs)
+		if err != nil {
+			return nil, err
+		}
+		return func(d batch) error { return bc.decodeFactorised(fs, d, encs) }, nil
 	}
 	outs, err := bc.text.Run(ctx, append(m.inputTensors(encs), bc.extra...))
 	if err != nil {

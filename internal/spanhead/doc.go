@@ -37,6 +37,13 @@
 //     the labels but still build the [B, W·K, 4D] hidden layer (this
 //     project's fixture and built-in models).
 //
+// The text graph of a matched bi-encoder ends in span_reps =
+// out_project(relu([s_i; e_j])) instead of logits; the label vectors are
+// multiplied in by the caller. [RecogniseReps] finds the same head there (in
+// both forms) and returns a [RepsHead]: the graph rewritten to output only
+// A and B, and out_project's last layer W2, b2 for the caller to fold into
+// its label vectors (Q = W2·p, c0 = b2·p).
+//
 // The caller's file is never changed: the rewritten graph is new bytes.
 //
 // # Errors

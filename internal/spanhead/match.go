@@ -82,22 +82,30 @@ func (ix *index) matchEinsum(logits string) (*parts, error) {
 	if r == nil {
 		return nil, notRecognised("no ReLU between out_project's layers")
 	}
-	if p.l1, err = ix.matchLinear(r.GetInput()[0]); err != nil {
-		return nil, err
+	return p, ix.matchFirstLayer(p, r.GetInput()[0])
+}
+
+// matchFirstLayer matches out_project's first layer on the ReLU of the
+// Concat of the start and end gathers, producing the tensor hidden, and
+// fills p's l1, start and end.
+func (ix *index) matchFirstLayer(p *parts, hidden string) error {
+	var err error
+	if p.l1, err = ix.matchLinear(hidden); err != nil {
+		return err
 	}
 	if err := p.checkSizes(); err != nil {
-		return nil, err
+		return err
 	}
 	cr := ix.node(p.l1.x, "Relu")
 	if cr == nil {
-		return nil, notRecognised("out_project's input is not a ReLU")
+		return notRecognised("out_project's input is not a ReLU")
 	}
 	cat := ix.node(cr.GetInput()[0], "Concat")
 	if cat == nil || len(cat.GetInput()) != 2 || !lastAxis(attr(cat, "axis").GetI(), 3) {
-		return nil, notRecognised("the ReLU's input is not a Concat of two tensors on the last axis")
+		return notRecognised("the ReLU's input is not a Concat of two tensors on the last axis")
 	}
 	p.start, p.end, err = ix.matchGathers(cat.GetInput()[0], cat.GetInput()[1], false)
-	return p, err
+	return err
 }
 
 // checkSizes checks out_project's shapes: Linear(2D, H), Linear(H, D).

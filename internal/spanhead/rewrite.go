@@ -94,19 +94,15 @@ func hasOutput(g *pb.GraphProto, name string) bool {
 // rewrite adds the nodes computing the four outputs to the graph and makes
 // them its only outputs.
 func (p *parts) rewrite(ix *index) error {
-	for _, name := range []string{OutputStart, OutputEnd, OutputLabels, OutputLabelBias, "spanhead/b1"} {
-		if _, taken := ix.producer[name]; taken {
-			return notRecognised("the graph already has a tensor %q", name)
-		}
+	if err := checkFree(ix, OutputStart, OutputEnd, OutputLabels, OutputLabelBias, "spanhead/b1"); err != nil {
+		return err
 	}
 	g := ix.g
+	p.wordNodes(g)
 	if p.form == FormEinsum {
-		p.einsumNodes(g)
+		p.einsumLabelNodes(g)
 	} else {
-		g.Initializer = append(g.Initializer, floatTensor("spanhead/b1", p.b1, len(p.b1)))
 		g.Node = append(g.Node,
-			node("Identity", "spanhead/start", []string{p.startProd}, OutputStart),
-			node("Add", "spanhead/end", []string{p.endProd, "spanhead/b1"}, OutputEnd),
 			node("Identity", "spanhead/labels", []string{p.labelProd}, OutputLabels),
 			node("Identity", "spanhead/label_bias", []string{p.labelBias}, OutputLabelBias))
 	}
@@ -119,27 +115,18 @@ func (p *parts) rewrite(ix *index) error {
 	return nil
 }
 
-// einsumNodes adds the per-word and per-label products of a reference head,
-// with weights in the MatMul orientation ([in, out]): A = relu(s)·W1a,
-// B = relu(e)·W1b + b1, Q = p·W2ᵀ and c0 = p·b2.
-func (p *parts) einsumNodes(g *pb.GraphProto) {
+// einsumLabelNodes adds the per-label products of a reference head, with
+// weights in the MatMul orientation ([in, out]): Q = p·W2ᵀ and c0 = p·b2.
+func (p *parts) einsumLabelNodes(g *pb.GraphProto) {
 	d, h := p.l2.out, p.l1.out
 	b2 := p.l2.b
 	if b2 == nil {
 		b2 = make([]float32, d)
 	}
 	g.Initializer = append(g.Initializer,
-		floatTensor("spanhead/w1a", p.l1.w[:d*h], d, h),
-		floatTensor("spanhead/w1b", p.l1.w[d*h:], d, h),
-		floatTensor("spanhead/b1", p.l1.b, h),
 		floatTensor("spanhead/w2t", transpose(p.l2.w, h, d), d, h),
 		floatTensor("spanhead/b2", b2, d))
 	g.Node = append(g.Node,
-		node("Relu", "spanhead/relu_start", []string{p.start}, "spanhead/relu_start"),
-		node("MatMul", "spanhead/start", []string{"spanhead/relu_start", "spanhead/w1a"}, OutputStart),
-		node("Relu", "spanhead/relu_end", []string{p.end}, "spanhead/relu_end"),
-		node("MatMul", "spanhead/end_w", []string{"spanhead/relu_end", "spanhead/w1b"}, "spanhead/end_w"),
-		node("Add", "spanhead/end", []string{"spanhead/end_w", "spanhead/b1"}, OutputEnd),
 		node("MatMul", "spanhead/labels", []string{p.labels, "spanhead/w2t"}, OutputLabels),
 		node("MatMul", "spanhead/label_bias", []string{p.labels, "spanhead/b2"}, OutputLabelBias))
 }

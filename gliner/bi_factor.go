@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"sync"
 
 	"github.com/gliner-go/gliner/encoder"
@@ -84,11 +83,13 @@ func openBiFactor(c openConfig, textPath string, dim int) (*biFactor, error) {
 	}
 	contract := factorContract()
 	contract.Outputs = contract.Outputs[:2] // A and B
-	sess, err := encoder.OpenBytes(head.Graph, append([]encoder.Option{encoder.WithContract(contract)}, c.encoderOpt...)...)
-	f := &biFactor{sess: sess, hidden: head.Hidden, w2: head.W2, b2: head.B2}
-	head = nil
-	debug.FreeOSMemory() // the rewritten graph's bytes, as large as the text graph
+	f := &biFactor{hidden: head.Hidden, w2: head.W2, b2: head.B2}
+	g, err := writeGraph(head, "", "")
 	if err != nil {
+		return nil, err
+	}
+	defer g.done()
+	if f.sess, err = encoder.Open(g.path, append([]encoder.Option{encoder.WithContract(contract)}, c.encoderOpt...)...); err != nil {
 		return nil, err
 	}
 	basis := make([]float32, dim*dim)

@@ -100,7 +100,13 @@ func (u *uniModel) useFactorised(c openConfig, onnxPath string, eopts []encoder.
 	if u.token || c.spanKernel == SpanKernelGraph {
 		return nil
 	}
-	return kernelFallback(c, u.m, onnxPath, u.switchToFactorised(c, onnxPath, eopts))
+	err := u.switchToFactorised(c, onnxPath, eopts)
+	if err != nil && u.m.sess == nil {
+		// The full graph could not be opened again: the model has no
+		// scorer, whatever the mode.
+		return err
+	}
+	return kernelFallback(c, u.m, onnxPath, err)
 }
 
 // switchToFactorised runs the full graph on a probe input, closes it,
@@ -120,10 +126,11 @@ func (u *uniModel) switchToFactorised(c openConfig, onnxPath string, eopts []enc
 	if err != nil {
 		return err
 	}
-	if err := u.m.sess.Close(); err != nil {
+	err = u.m.sess.Close()
+	u.m.sess = nil
+	if err != nil {
 		return err
 	}
-	u.m.sess = nil
 	f, err := u.openVerified(c, onnxPath, probe, want)
 	if err == nil {
 		u.m.factor = f

@@ -3,6 +3,7 @@ package gliner
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -99,12 +100,20 @@ func writeRewritten(src, dir, entry string) (*rewrittenGraph, error) {
 	if err != nil {
 		return nil, err
 	}
+	return writeGraph(head, dir, entry)
+}
+
+// writeGraph writes a rewritten model (a *spanhead.Head or
+// *spanhead.RepsHead, which releases the parsed model as it writes) into a
+// new file in dir (the temporary folder when dir is ""), renamed to
+// entry+".onnx" when entry is set, and returns the memory the parsed model
+// held to the operating system before ONNX Runtime loads the file.
+func writeGraph(g io.WriterTo, dir, entry string) (*rewrittenGraph, error) {
 	f, err := os.CreateTemp(dir, "gliner-spanhead-*.onnx")
 	if err != nil {
 		return nil, err
 	}
-	_, err = head.WriteTo(f)
-	head = nil
+	_, err = g.WriteTo(f)
 	debug.FreeOSMemory() // the parsed model, as large as the model
 	if cerr := f.Close(); err == nil {
 		err = cerr

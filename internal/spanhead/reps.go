@@ -27,7 +27,10 @@ type RepsHead struct {
 	Dim    int       // D, the width of the span representations
 	W2     []float32 // out_project's last weight, [H, D] row-major (MatMul orientation)
 	B2     []float32 // out_project's last bias, [D] (zeros when the graph has none)
-	Graph  []byte    // the rewritten model: same inputs, outputs [OutputStart] and [OutputEnd]
+
+	// The rewritten model: same inputs, outputs [OutputStart] and
+	// [OutputEnd]; written once by WriteTo or Bytes.
+	rewritten
 }
 
 // RecogniseReps parses a serialized bi-encoder text graph whose output
@@ -94,15 +97,11 @@ func recogniseReps(m *pb.ModelProto) (*RepsHead, error) {
 		floatOutput(OutputEnd, "batch_size", "num_words", p.hidden()),
 	}
 	prune(g)
-	out, err := proto.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("%w: writing the rewritten graph: %v", ErrInvalidModel, err)
-	}
 	b2 := p.l2.b
 	if b2 == nil {
 		b2 = make([]float32, p.l2.out)
 	}
-	return &RepsHead{Form: p.form, Hidden: p.hidden(), Dim: p.l2.out, W2: p.l2.w, B2: b2, Graph: out}, nil
+	return &RepsHead{Form: p.form, Hidden: p.hidden(), Dim: p.l2.out, W2: p.l2.w, B2: b2, rewritten: rewritten{m}}, nil
 }
 
 // matchReps matches reshape(out_project(...)) behind the span_reps tensor:

@@ -48,7 +48,7 @@ func TestRecogniseReps(t *testing.T) {
 			if !bytes.Equal(model, orig) {
 				t.Error("RecogniseReps changed its input")
 			}
-			checkRewrittenReps(t, h.Graph)
+			checkRewrittenReps(t, graphBytes(t, h))
 		})
 	}
 }
@@ -94,9 +94,10 @@ func TestRepsFactors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			graph := graphBytes(t, h)
 			for _, ins := range readCases(t, c.inputs) {
 				reps := run(t, model, ins)["span_reps"]
-				outs := run(t, h.Graph, ins)
+				outs := run(t, graph, ins)
 				checkReps(t, h, reps.Float32, reps.Shape, outs[OutputStart].Float32, outs[OutputEnd].Float32, ins[3].Int64)
 			}
 		})

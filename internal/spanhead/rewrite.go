@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"os"
-	"runtime"
 
 	"google.golang.org/protobuf/proto"
 
@@ -30,7 +28,7 @@ type Head struct {
 	Form   Form // the form the head was recognised in
 	Hidden int  // H, the width of out_project's hidden layer (4D)
 
-	model *pb.ModelProto // the rewritten model; nil once written
+	rewritten
 }
 
 // Recognise parses a serialized ONNX model, finds its markerV0 span head
@@ -48,17 +46,11 @@ func Recognise(model []byte) (*Head, error) {
 // [Head.WriteTo], a large model is held in memory twice at most (the file's
 // bytes and the parsed model), and once after the parse.
 func RecogniseFile(path string) (*Head, error) {
-	data, err := os.ReadFile(path)
+	m, err := readModelFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var m pb.ModelProto
-	if err := proto.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidModel, path, err)
-	}
-	data = nil
-	runtime.GC()
-	return recognise(&m)
+	return recognise(m)
 }
 
 // recognise finds the span head of a parsed model and rewrites it in place.
@@ -79,7 +71,7 @@ func recognise(m *pb.ModelProto) (*Head, error) {
 		return nil, err
 	}
 	prune(g)
-	return &Head{Form: p.form, Hidden: p.hidden(), model: m}, nil
+	return &Head{Form: p.form, Hidden: p.hidden(), rewritten: rewritten{m}}, nil
 }
 
 func hasOutput(g *pb.GraphProto, name string) bool {

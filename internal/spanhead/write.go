@@ -25,8 +25,8 @@ import (
 // from the generated descriptors, and the sizes come from proto.Size: the
 // output parses as the model proto.Marshal would write.
 
-// ErrWritten is returned by [Head.WriteTo] and [Head.Bytes] once the
-// rewritten model has been written: it is released as it is written.
+// ErrWritten is returned by WriteTo and Bytes once the rewritten model has
+// been written: it is released as it is written.
 var ErrWritten = errors.New("spanhead: the rewritten model was already written")
 
 var (
@@ -39,9 +39,14 @@ func fieldNumber(md protoreflect.MessageDescriptor, name protoreflect.Name) prot
 	return md.Fields().ByName(name).Number()
 }
 
+// rewritten is a rewritten model that [Head] and [RepsHead] write once.
+type rewritten struct {
+	model *pb.ModelProto // nil once written
+}
+
 // Bytes returns the rewritten model serialized. It holds the whole model in
-// memory: use [Head.WriteTo] for large models. The model is released.
-func (h *Head) Bytes() ([]byte, error) {
+// memory: use WriteTo for large models. The model is released.
+func (h *rewritten) Bytes() ([]byte, error) {
 	m, err := h.take()
 	if err != nil {
 		return nil, err
@@ -52,7 +57,7 @@ func (h *Head) Bytes() ([]byte, error) {
 // WriteTo writes the rewritten model to w and releases it: each
 // initializer is dropped once written, so the memory it held can be
 // collected. It returns the number of bytes written.
-func (h *Head) WriteTo(w io.Writer) (int64, error) {
+func (h *rewritten) WriteTo(w io.Writer) (int64, error) {
 	m, err := h.take()
 	if err != nil {
 		return 0, err
@@ -90,7 +95,7 @@ func (h *Head) WriteTo(w io.Writer) (int64, error) {
 }
 
 // take returns the rewritten model and forgets it.
-func (h *Head) take() (*pb.ModelProto, error) {
+func (h *rewritten) take() (*pb.ModelProto, error) {
 	m := h.model
 	if m == nil {
 		return nil, ErrWritten

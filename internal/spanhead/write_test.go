@@ -10,8 +10,9 @@ import (
 	pb "github.com/gliner-go/gliner/internal/onnxpb"
 )
 
-// graphBytes serializes a recognised head's rewritten model.
-func graphBytes(t testing.TB, h *Head) []byte {
+// graphBytes serializes a recognised head's rewritten model (a *Head or a
+// *RepsHead).
+func graphBytes(t testing.TB, h interface{ Bytes() ([]byte, error) }) []byte {
 	t.Helper()
 	b, err := h.Bytes()
 	if err != nil {

@@ -41,11 +41,11 @@ type RepsHead struct {
 // computes it) and a first layer already applied per word ([FormFolded]).
 // The input bytes are not modified.
 func RecogniseReps(model []byte) (*RepsHead, error) {
-	var m pb.ModelProto
-	if err := proto.Unmarshal(model, &m); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidModel, err)
+	m, err := parseModel(model)
+	if err != nil {
+		return nil, err
 	}
-	return recogniseReps(&m)
+	return recogniseReps(m)
 }
 
 // RecogniseRepsFile is [RecogniseReps] on the model file at path; like
@@ -64,12 +64,21 @@ func readModelFile(path string) (*pb.ModelProto, error) {
 	if err != nil {
 		return nil, err
 	}
-	var m pb.ModelProto
-	if err := proto.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidModel, path, err)
+	m, err := parseModel(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	data = nil
 	runtime.GC()
+	return m, nil
+}
+
+// parseModel parses a serialized ONNX model.
+func parseModel(model []byte) (*pb.ModelProto, error) {
+	var m pb.ModelProto
+	if err := proto.Unmarshal(model, &m); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidModel, err)
+	}
 	return &m, nil
 }
 

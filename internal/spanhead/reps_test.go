@@ -57,17 +57,7 @@ func TestRecogniseReps(t *testing.T) {
 // and that no per-span node is left.
 func checkRewrittenReps(t *testing.T, graph []byte) {
 	t.Helper()
-	var m pb.ModelProto
-	if err := proto.Unmarshal(graph, &m); err != nil {
-		t.Fatal(err)
-	}
-	var outs, ins []string
-	for _, o := range m.GetGraph().GetOutput() {
-		outs = append(outs, o.GetName())
-	}
-	for _, i := range m.GetGraph().GetInput() {
-		ins = append(ins, i.GetName())
-	}
+	m, ins, outs := graphIO(t, graph)
 	if want := []string{OutputStart, OutputEnd}; !equal(outs, want) {
 		t.Errorf("outputs %v, want %v", outs, want)
 	}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"google.golang.org/protobuf/proto"
-
 	pb "github.com/gliner-go/gliner/internal/onnxpb"
 )
 
@@ -34,11 +32,11 @@ type Head struct {
 // Recognise parses a serialized ONNX model, finds its markerV0 span head
 // and rewrites the graph. The input bytes are not modified.
 func Recognise(model []byte) (*Head, error) {
-	var m pb.ModelProto
-	if err := proto.Unmarshal(model, &m); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidModel, err)
+	m, err := parseModel(model)
+	if err != nil {
+		return nil, err
 	}
-	return recognise(&m)
+	return recognise(m)
 }
 
 // RecogniseFile is [Recognise] on the model file at path. It drops the

@@ -52,21 +52,28 @@ func TestRecogniseFixtures(t *testing.T) {
 	}
 }
 
-// checkRewritten checks the rewritten graph's outputs and inputs and that
-// the span head's last layers are gone.
-func checkRewritten(t *testing.T, graph []byte) {
+// graphIO parses a serialized model and returns it with the names of its
+// graph's inputs and outputs.
+func graphIO(t *testing.T, graph []byte) (m *pb.ModelProto, ins, outs []string) {
 	t.Helper()
-	var m pb.ModelProto
-	if err := proto.Unmarshal(graph, &m); err != nil {
+	m = new(pb.ModelProto)
+	if err := proto.Unmarshal(graph, m); err != nil {
 		t.Fatal(err)
 	}
-	var outs, ins []string
 	for _, o := range m.GetGraph().GetOutput() {
 		outs = append(outs, o.GetName())
 	}
 	for _, i := range m.GetGraph().GetInput() {
 		ins = append(ins, i.GetName())
 	}
+	return m, ins, outs
+}
+
+// checkRewritten checks the rewritten graph's outputs and inputs and that
+// the span head's last layers are gone.
+func checkRewritten(t *testing.T, graph []byte) {
+	t.Helper()
+	m, ins, outs := graphIO(t, graph)
 	wantOuts := []string{OutputStart, OutputEnd, OutputLabels, OutputLabelBias}
 	if !equal(outs, wantOuts) {
 		t.Errorf("outputs %v, want %v", outs, wantOuts)

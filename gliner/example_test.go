@@ -63,7 +63,7 @@ func ExampleModel_Extract() {
 	for _, e := range ents {
 		fmt.Printf("%s %q [%d,%d) %.2f\n", e.Label, e.Text, e.Start, e.End, e.Score)
 	}
-	// Output: disease "breast cancer" [49,62) 1.00
+	// Output: disease "breast cancer" [49,62) 0.99
 }
 
 func ExampleModel_ExtractBatch() {

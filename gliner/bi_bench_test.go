@@ -105,7 +105,7 @@ func BenchmarkBiExtract(b *testing.B) {
 // in the same batches: the text encoding cost the label count adds to.
 func BenchmarkBiText(b *testing.B) {
 	texts := benchTexts(b, 16)
-	m := openBench(b)
+	m := openBench(b, WithSpanKernel(SpanKernelGraph)) // the full text graph
 	idx := make([]int, len(texts))
 	for i := range idx {
 		idx[i] = i
@@ -132,7 +132,7 @@ func BenchmarkBiText(b *testing.B) {
 // alone, "decode" adds thresholding and greedy decoding (DecodeMatched).
 func BenchmarkBiMatch(b *testing.B) {
 	texts := benchTexts(b, 16)
-	m := openBench(b)
+	m := openBench(b, WithSpanKernel(SpanKernelGraph)) // the full text graph's span rows
 	ctx := context.Background()
 	type rep struct {
 		reps []float32

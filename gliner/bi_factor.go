@@ -52,23 +52,53 @@ func (t *wordFactors) rows(x []float32, j, n int) []float32 { return x[j*t.w*t.h
 // useFactorised gives a matched bi-encoder the factorised kernel as
 // c.spanKernel asks, when its text graph's span head is recognised and the
 // kernel reproduces the graph on the probe texts (kernelFallback says what
-// happens otherwise). The full text graph stays open: the package's tests
-// and benchmarks read span_reps from it (b.text), so a factorised model
-// holds the text encoder's weights twice.
+// happens otherwise).
 func (b *biEncoder) useFactorised(c openConfig, textPath string) error {
 	if b.mode != biMatched || c.spanKernel == SpanKernelGraph {
 		return nil
 	}
+	err := b.switchToFactorised(c, textPath)
+	if err != nil && b.text == nil {
+		return err // the full text graph could not be opened again
+	}
+	return kernelFallback(c, b.m, textPath, err)
+}
+
+// switchToFactorised runs the full text graph on the probe texts, closes
+// it, opens the rewritten graph and checks it against the probe's span
+// representations, as the uni-encoder's switch does: the text encoder's
+// weights are never held twice. When the kernel cannot be used the full
+// text graph is opened again.
+func (b *biEncoder) switchToFactorised(c openConfig, textPath string) error {
+	probe := make([]encodedText, len(verifyText))
+	for i, t := range verifyText {
+		probe[i] = b.m.encodeText(t, nil)
+	}
+	outs, err := b.text.Run(context.Background(), b.m.inputTensors(probe))
+	if err != nil {
+		return err
+	}
+	err = b.text.Close()
+	b.text = nil
+	if err != nil {
+		return err
+	}
 	f, err := openBiFactor(c, textPath, b.dim)
 	if err == nil {
-		if err = b.verifyFactor(f); err != nil {
+		if err = b.verifyFactor(f, probe, outs[0]); err != nil {
 			err = errors.Join(err, f.sess.Close())
 		}
 	}
 	if err == nil {
 		b.factor = f
+		return nil
 	}
-	return kernelFallback(c, b.m, textPath, err)
+	text, rerr := openGraph(b.m.dir, textPath, biContract(b.mode, false), c)
+	if rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	b.text = text
+	return err
 }
 
 // openBiFactor recognises the span head of the text graph at textPath and
@@ -108,34 +138,27 @@ func (f *biFactor) folds(C int) bool {
 	return H*C <= H*D+D*C
 }
 
-// verifyFactor checks the factorised kernel against the full text graph on
-// the probe texts with the D unit label vectors, whose logits are the span
+// verifyFactor checks the factorised kernel against the full text graph's
+// span representations reps of the probe texts, with the D unit label
+// vectors, whose logits are the span
 // representations themselves: every span_reps value of each text (masked
 // spans included) must agree to |Δ| ≤ 1e-4·max(1, |graph|), which bounds the
 // logits of any label vector, folded or matched with the span
 // representations. The label graph does not run.
-func (b *biEncoder) verifyFactor(f *biFactor) error {
+func (b *biEncoder) verifyFactor(f *biFactor, probe []encodedText, reps encoder.Tensor) error {
 	ctx := context.Background()
-	probe := make([]encodedText, len(verifyText))
-	for i, t := range verifyText {
-		probe[i] = b.m.encodeText(t, nil)
-	}
-	outs, err := b.text.Run(ctx, b.m.inputTensors(probe))
-	if err != nil {
-		return err
-	}
 	fs, err := f.run(ctx, b.m, probe)
 	if err != nil {
 		return err
 	}
 	K, D := b.m.cfg.MaxWidth, b.dim
-	if !equalShape(outs[0].Shape, int64(len(probe)), int64(fs.w), int64(K), int64(D)) {
-		return fmt.Errorf("the text graph gives %s %v", outs[0].Name, outs[0].Shape)
+	if !equalShape(reps.Shape, int64(len(probe)), int64(fs.w), int64(K), int64(D)) {
+		return fmt.Errorf("the text graph gives %s %v", reps.Name, reps.Shape)
 	}
 	for j, n := range wordCounts(probe) {
 		got := make([]float32, n*K*D)
 		f.textLogits(got, fs, j, n, f.basis, nil, K)
-		if err := closeLogits(got, outs[0].Float32[j*fs.w*K*D:][:n*K*D]); err != nil {
+		if err := closeLogits(got, reps.Float32[j*fs.w*K*D:][:n*K*D]); err != nil {
 			return fmt.Errorf("probe text %d: %w", j, err)
 		}
 	}

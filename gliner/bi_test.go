@@ -123,20 +123,29 @@ func TestBiGolden(t *testing.T) {
 		nTexts, len(h.Settings), nEnts, lvDiff, nLogits, logitDiff)
 }
 
-// biLogitsDiff computes one text's logits the way runBiBatch does and
-// returns the largest difference from the golden ones.
+// biLogitsDiff computes one text's logits the way the model's batches do
+// (the factorised kernel when the model uses it, else the text graph's span
+// rows matched with the label vectors) and returns the largest difference
+// from the golden ones.
 func biLogitsDiff(t *testing.T, m *Model, g goldenText, labels []string, et encodedText) float64 {
 	t.Helper()
+	ctx := context.Background()
 	labels, err := m.checkLabels(labels)
 	require.NoError(t, err)
-	vecs, err := m.labelVectors(context.Background(), labels)
-	require.NoError(t, err)
-	outs, err := m.bi.text.Run(context.Background(), m.inputTensors([]encodedText{et}))
+	vecs, err := m.labelVectors(ctx, labels)
 	require.NoError(t, err)
 	W, K, C := len(et.words), m.cfg.MaxWidth, len(labels)
-	require.Equal(t, []int64{1, int64(W), int64(K), int64(m.bi.dim)}, outs[0].Shape)
 	require.Equal(t, g.Logits.Dims, []int64{1, int64(W), int64(K), int64(C)})
 	got := make([]float32, W*K*C)
+	if f := m.bi.factor; f != nil {
+		fs, err := f.run(ctx, m, []encodedText{et})
+		require.NoError(t, err)
+		f.textLogits(got, fs, 0, W, f.fold(vecs), nil, K)
+		return maxAbsDiff(got, decodeF32(t, g.Logits))
+	}
+	outs, err := m.bi.text.Run(ctx, m.inputTensors([]encodedText{et}))
+	require.NoError(t, err)
+	require.Equal(t, []int64{1, int64(W), int64(K), int64(m.bi.dim)}, outs[0].Shape)
 	span.MatchLogits(got, outs[0].Float32, vecs, m.bi.dim)
 	return maxAbsDiff(got, decodeF32(t, g.Logits))
 }

@@ -74,7 +74,10 @@ var ErrSpanKernel = errors.New("gliner: the factorised span kernel cannot run th
 // width) the span representations are computed from the per-word factors
 // and matched with the label vectors instead; see [LabelsGraphFile]. The
 // check at Open compares the span representations, so the label encoder
-// does not run; the full text graph stays open beside the rewritten one.
+// does not run; the full text graph is then closed, as a span model's.
+//
+// The rewritten graph is loaded from a file: a temporary one, or one kept by
+// [WithSpanKernelCache].
 // Token-level models, fused and one-graph bi-encoders and fixed-schema
 // models ignore the option.
 func WithSpanKernel(k SpanKernel) Option { return func(c *openConfig) { c.spanKernel = k } }

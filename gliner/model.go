@@ -76,7 +76,7 @@ func (m *Model) Labels() []string { return m.fam.schema() }
 // reads ([MaxConfigBytes], [MaxSpanWidth], [MaxHiddenSize], and the
 // tokenize package's [tokenize.ErrLimit] limits).
 func Open(dir string, opts ...Option) (*Model, error) {
-	c := openConfig{batchSize: 8}
+	c := openConfig{batchSize: DefaultBatchSize}
 	for _, o := range opts {
 		o(&c)
 	}

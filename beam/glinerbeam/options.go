@@ -68,7 +68,8 @@ type Options struct {
 	Variant string
 	// Offsets is the unit of the written offsets.
 	Offsets OffsetUnit
-	// BatchSize is how many documents go to the model at once (default 8).
+	// BatchSize is how many documents go to the model at once (default
+	// [gliner.DefaultBatchSize]).
 	BatchSize int
 	// LongTexts is the policy for texts longer than one model call takes
 	// (the zero value, [gliner.ChunkLongTexts], as `gliner extract`); a
@@ -105,7 +106,7 @@ func (o Options) Validate() error {
 // batchSize is BatchSize with its default.
 func (o Options) batchSize() int {
 	if o.BatchSize == 0 {
-		return 8
+		return gliner.DefaultBatchSize
 	}
 	return o.BatchSize
 }
@@ -119,7 +120,8 @@ func (o Options) extractOptions() []gliner.ExtractOption {
 
 // DefaultOptions returns the options `gliner extract` uses by default for
 // the given labels: threshold 0.5, flat entities, code-point offsets,
-// batches of 8, the built-in model, long texts chunked.
+// batches of [gliner.DefaultBatchSize], the built-in model, long texts
+// chunked.
 func DefaultOptions(labels ...string) Options {
-	return Options{Labels: labels, Threshold: 0.5, BatchSize: 8}
+	return Options{Labels: labels, Threshold: 0.5, BatchSize: gliner.DefaultBatchSize}
 }

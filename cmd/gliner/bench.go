@@ -88,7 +88,7 @@ func runBench(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	f.model = addModelFlags(fs)
 	fs.StringVar(&f.texts, "texts", "", "file with one text per line (default: 20 built-in PubMed abstracts)")
 	fs.StringVar(&f.labels, "labels", "disease,chemical,gene", "comma-separated labels")
-	fs.IntVar(&f.batch, "batch", 8, "texts per model call")
+	fs.IntVar(&f.batch, "batch", gliner.DefaultBatchSize, "texts per model call")
 	fs.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads (0: ONNX Runtime's default)")
 	fs.IntVar(&f.reps, "reps", 3, "timed passes over the texts")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")

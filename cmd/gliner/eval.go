@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gliner-go/gliner/gliner"
+
 	"github.com/gliner-go/gliner/internal/evaluate"
 	"github.com/gliner-go/gliner/internal/extractopts"
 	"github.com/schollz/progressbar/v3"
@@ -134,7 +136,7 @@ func newEvalFlags(stderr io.Writer) (*flag.FlagSet, *evalFlags) {
 		longTexts:  fs.String("long-texts", "chunk", longTextsUsage),
 		nested:     fs.Bool("nested", false, "allow nested entities"),
 		multiLabel: fs.Bool("multi-label", false, "allow several labels on one span"),
-		batch:      fs.Int("batch", 8, "texts per model call"),
+		batch:      fs.Int("batch", gliner.DefaultBatchSize, "texts per model call"),
 		limit:      fs.Int("limit", 0, "evaluate only the first N texts (0: all)"),
 		report:     fs.String("report", "", "write the report as JSON to FILE and as HTML next to it"),
 		name:       fs.String("name", "", "name of the run in reports (default: the model's name)"),

@@ -138,7 +138,7 @@ func newExtractFlags(stderr io.Writer) (*flag.FlagSet, *extractFlags) {
 	fs.StringVar(&f.input, "input", "auto", "input lines: auto (JSON records with \"text\", else plain text), text or jsonl")
 	fs.StringVar(&f.longTexts, "long-texts", "chunk", longTextsUsage)
 	fs.StringVar(&f.onError, "on-error", "skip", "after a line fails (its error record is written): skip (go on) or stop")
-	fs.IntVar(&f.batch, "batch", 8, "texts per model call")
+	fs.IntVar(&f.batch, "batch", gliner.DefaultBatchSize, "texts per model call")
 	fs.StringVar(&f.labelCache, "label-cache", defaultCacheDir("labels"), "bi-encoder models: folder keeping label embeddings across runs (\"\" = none)")
 	fs.Usage = func() { fmt.Fprint(stderr, extractHelp); fs.PrintDefaults() }
 	return fs, f

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gliner-go/gliner/gliner"
+
 	"github.com/gliner-go/gliner/internal/server"
 )
 
@@ -58,7 +60,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	model := addModelFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	fs.IntVar(&model.batch, "batch", 8, "texts per model call (a request's texts are split into calls of this size)")
+	fs.IntVar(&model.batch, "batch", gliner.DefaultBatchSize, "texts per model call (a request's texts are split into calls of this size)")
 	var cfg server.Config
 	fs.Int64Var(&cfg.MaxBody, "max-body", 1<<20, "largest request body in bytes (413 above)")
 	fs.IntVar(&cfg.MaxLabels, "max-labels", 64, "most labels per request (400 above)")

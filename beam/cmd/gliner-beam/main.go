@@ -17,6 +17,8 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/gliner-go/gliner/gliner"
+
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/gcs"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
@@ -40,7 +42,7 @@ var (
 	model       = flag.String("model", "", "model folder on the workers, \"hf:owner/name[@revision]\" (pulled on first use), or empty for the built-in model")
 	variant     = flag.String("variant", "fp32", "ONNX variant: fp32, or the suffix of model_<variant>.onnx (fp16, int8, quantized)")
 	offsets     = flag.String("offsets", "runes", "offset unit: runes (code points), bytes or utf16")
-	batch       = flag.Int("batch", 8, "documents per model call (batched within a bundle)")
+	batch       = flag.Int("batch", gliner.DefaultBatchSize, "documents per model call (batched within a bundle)")
 	longTexts   = flag.String("long-texts", "chunk", "texts longer than one model call takes: chunk (overlapping windows, entities merged), truncate (the reference: the tail is not read) or error (dead letter)")
 	threads     = flag.Int("threads", 0, "ONNX Runtime intra-op threads per model (0 = one per core)")
 	libraryPath = flag.String("onnxruntime-lib", "", "ONNX Runtime shared library on the workers (default: $ONNXRUNTIME_SHARED_LIBRARY_PATH, beside the binary, system locations)")

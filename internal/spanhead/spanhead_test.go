@@ -138,18 +138,7 @@ func TestInvalidModel(t *testing.T) {
 
 // mutate returns the einsum fixture with one change made to its graph.
 func mutate(change func(t *testing.T, g *pb.GraphProto)) func(t *testing.T) []byte {
-	return func(t *testing.T) []byte {
-		var m pb.ModelProto
-		if err := proto.Unmarshal(readModel(t, "testdata/einsum.onnx"), &m); err != nil {
-			t.Fatal(err)
-		}
-		change(t, m.GetGraph())
-		b, err := proto.Marshal(&m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	return mutateFile("testdata/einsum.onnx", change)
 }
 
 // concatOf returns the head's Concat node and the ReLU node reading it.

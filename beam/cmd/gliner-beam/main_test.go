@@ -36,7 +36,7 @@ func TestConfig(t *testing.T) {
 		t.Errorf("outputs %q %q %q", c.Entities, c.Counts, c.DeadLetter)
 	}
 	if len(o.Labels) != 2 || o.Labels[1] != "chemical" || o.LabelThresholds["chemical"] != 0.7 || o.Threshold != 0.5 ||
-		o.Offsets != glinerbeam.UTF16 || o.LongTexts != gliner.RefuseLongTexts || o.Threads != 1 || o.BatchSize != 8 {
+		o.Offsets != glinerbeam.UTF16 || o.LongTexts != gliner.RefuseLongTexts || o.Threads != 1 || o.BatchSize != gliner.DefaultBatchSize {
 		t.Errorf("options %+v", o)
 	}
 }

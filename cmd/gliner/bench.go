@@ -5,7 +5,6 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -82,8 +81,7 @@ type benchFlags struct {
 }
 
 func runBench(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("bench", benchHelp, stderr)
 	var f benchFlags
 	f.model = addModelFlags(fs)
 	fs.StringVar(&f.texts, "texts", "", "file with one text per line (default: 20 built-in PubMed abstracts)")
@@ -92,7 +90,6 @@ func runBench(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads (0: ONNX Runtime's default)")
 	fs.IntVar(&f.reps, "reps", 3, "timed passes over the texts")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")
-	fs.Usage = func() { fmt.Fprint(stderr, benchHelp); fs.PrintDefaults() }
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code

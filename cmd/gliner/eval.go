@@ -124,8 +124,7 @@ func (f *publishFlags) apply(o *evaluate.Options, threshold float64, nested, mul
 }
 
 func newEvalFlags(stderr io.Writer) (*flag.FlagSet, *evalFlags) {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("eval", evalHelp, stderr)
 	f := &evalFlags{
 		model:      addModelFlags(fs),
 		data:       fs.String("data", "", "gold corpus file, - for stdin (required)"),
@@ -144,7 +143,6 @@ func newEvalFlags(stderr io.Writer) (*flag.FlagSet, *evalFlags) {
 		publish:    addPublishFlags(fs),
 	}
 	f.extraLabels = fs.String("extra-labels", "", `labels prompted with --labels but not scored, e.g. "chemical,gene"`)
-	fs.Usage = func() { fmt.Fprint(stderr, evalHelp); fs.PrintDefaults() }
 	return fs, f
 }
 

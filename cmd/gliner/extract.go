@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -126,8 +125,7 @@ func (f *extractFlags) stream(ctx context.Context, m *gliner.Model, labels []str
 }
 
 func newExtractFlags(stderr io.Writer) (*flag.FlagSet, *extractFlags) {
-	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("extract", extractHelp, stderr)
 	f := &extractFlags{model: addModelFlags(fs)}
 	fs.StringVar(&f.labels, "labels", "", "comma-separated entity types, e.g. \"disease,chemical\" (required, except for token-classification models; repeats are dropped, keeping the first)")
 	fs.Float64Var(&f.threshold, "threshold", 0.5, "score a span must exceed, in [0, 1]")
@@ -140,7 +138,6 @@ func newExtractFlags(stderr io.Writer) (*flag.FlagSet, *extractFlags) {
 	fs.StringVar(&f.onError, "on-error", "skip", "after a line fails (its error record is written): skip (go on) or stop")
 	fs.IntVar(&f.batch, "batch", gliner.DefaultBatchSize, "texts per model call")
 	fs.StringVar(&f.labelCache, "label-cache", defaultCacheDir("labels"), "bi-encoder models: folder keeping label embeddings across runs (\"\" = none)")
-	fs.Usage = func() { fmt.Fprint(stderr, extractHelp); fs.PrintDefaults() }
 	return fs, f
 }
 

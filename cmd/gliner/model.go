@@ -150,6 +150,15 @@ func batchOptions(f modelFlags) []gliner.Option {
 	return []gliner.Option{gliner.WithBatchSize(f.batch)}
 }
 
+// newFlagSet returns the flag set of a subcommand: errors and the usage
+// (help, then the flags) go to stderr.
+func newFlagSet(name, help string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, help); fs.PrintDefaults() }
+	return fs
+}
+
 // parseFlags is the flag parser of every subcommand: it parses flags and
 // positional arguments in any order ("gliner extract notes.txt --labels x"),
 // keeps "-" (stdin) as a positional argument and takes everything after

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -38,12 +37,10 @@ Flags:
 `
 
 func runPull(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("pull", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("pull", pullHelp, stderr)
 	rev := fs.String("revision", "main", "branch, tag or commit")
 	dir := fs.String("dir", "", "also copy the files into this folder (a plain model folder for --model DIR)")
 	variant := fs.String("variant", "fp32", "ONNX variant: fp32, fp16, int8, uint8, quantized, q4, q4f16 or bnb4 (only that graph is fetched)")
-	fs.Usage = func() { fmt.Fprint(stderr, pullHelp); fs.PrintDefaults() }
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code

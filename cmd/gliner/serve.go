@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -56,8 +55,7 @@ Flags:
 `
 
 func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", serveHelp, stderr)
 	model := addModelFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	fs.IntVar(&model.batch, "batch", gliner.DefaultBatchSize, "texts per model call (a request's texts are split into calls of this size)")
@@ -69,7 +67,6 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	longTexts := fs.String("long-texts", "chunk", longTextsUsage+` (a request's "long_texts" overrides it)`)
 	fs.IntVar(&cfg.Concurrency, "concurrency", 4, "extractions running at once (429 when all are busy)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 60*time.Second, "how long to wait for requests in flight at shutdown")
-	fs.Usage = func() { fmt.Fprint(stderr, serveHelp); fs.PrintDefaults() }
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code

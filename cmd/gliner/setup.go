@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,11 +35,9 @@ Flags:
 `
 
 func runSetup(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("setup", setupHelp, stderr)
 	from := fs.String("from", "", "take the onnxruntime-node tarball from this URL (a mirror) or file instead of the npm registry")
 	dir := fs.String("dir", "", "install into this folder instead of the per-user cache")
-	fs.Usage = func() { fmt.Fprint(stderr, setupHelp); fs.PrintDefaults() }
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -46,14 +45,12 @@ type tokenizeFlags struct {
 }
 
 func runTokenize(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("tokenize", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("tokenize", tokenizeHelp, stderr)
 	var f tokenizeFlags
 	fs.StringVar(&f.tokenizer, "tokenizer", "", "tokenizer.json, spm.model or model folder (required)")
 	fs.BoolVar(&f.words, "words", false, "read JSON arrays of pre-split words instead of texts")
 	fs.BoolVar(&f.noSpecial, "no-special", false, "do not add special tokens such as [CLS] and [SEP]")
 	fs.StringVar(&f.offsets, "offsets", "runes", "offset unit: runes (code points), bytes or utf16")
-	fs.Usage = func() { fmt.Fprint(stderr, tokenizeHelp); fs.PrintDefaults() }
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code

@@ -72,7 +72,9 @@ func open(cfg *config, path string, data []byte) (*Session, error) {
 		if data, err = modelBytes(path, data); err != nil {
 			return nil, &ModelError{Path: path, Err: err}
 		}
-		data = withCastOutputs(data, halfNames(outs, half))
+		if data, err = withCastOutputs(data, halfNames(outs, half)); err != nil {
+			return nil, &ModelError{Path: path, Err: err}
+		}
 	}
 	s.sess, s.providers, err = createSession(cfg, path, data, names(ins), runOutputNames(outs, half))
 	if err != nil {

@@ -29,14 +29,15 @@ def build(preset, tok, train, seed=42):
     tables = None
     if P.get("input_tables"):
         tables = I.input_tables(tok, TR.count_ids(tok, train), P["min_count"], P["hash_buckets"],
-                                TR.label_word_ids(tok.encode_word))
+                                TR.label_word_ids(tok.encode_word), P.get("affix_buckets", 0))
         remap, n_rows, special = tables["remap"], tables["n_rows"], tables["special_rows"]
     else:
         remap, n_rows, _, special = TR.build_vocab(tok, train, P["min_count"])
     cfg = dict(span_mode=P["span_mode"], max_width=P["max_width"], hidden_size=P["hidden_size"],
                class_token_index=tok.ent_id, num_rnn_layers=1, dropout=P["dropout"], encoder=P["encoder"],
                max_len=384, max_types=25, embed_ent_token=P.get("embed_ent_token", True),
-               word_pool=P.get("word_pool", "first"), span_dropout=P.get("span_dropout", P["dropout"]))
+               word_pool=P.get("word_pool", "first"), span_dropout=P.get("span_dropout", P["dropout"]),
+               affix_buckets=P.get("affix_buckets", 0))
     torch.manual_seed(seed)
     model = GLiNER(cfg, remap, n_rows, 0, special, tables)
     model.token_rep_layer.row_dropout = P["row_dropout"]

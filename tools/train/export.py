@@ -44,6 +44,8 @@ def load_checkpoint(path):
     tables = None
     if "token_rep_layer.shape" in sd:
         tables = dict(shape=sd["token_rep_layer.shape"], bucket_rows=sd["token_rep_layer.bucket_rows"])
+        if "token_rep_layer.affix" in sd:
+            tables["affix"] = sd["token_rep_layer.affix"]
     model = GLiNER(ck["cfg"], remap, ck["n_rows"], ck["unk_row"], special, tables)
     model.load_state_dict(sd)
     model.eval()
@@ -71,6 +73,7 @@ def gliner_config(ck, tok):
             # hashed buckets for unseen ids and a word-shape embedding.
             "hash_buckets": cfg.get("hash_buckets", 0),
             "case_folding_and_shape": bool(cfg.get("input_tables", False)),
+            "affix_buckets": cfg.get("affix_buckets", 0),
         },
         "labels_encoder": None,
         "labels_encoder_config": None,

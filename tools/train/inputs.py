@@ -18,9 +18,19 @@ that id, so no table lookup happens outside the graph:
   lower, Capitalised, ALL CAPS, mixed) x has a digit, and one shape for the
   special and added tokens. Its embedding is added to the row embedding.
 
+* affixes (`affix`, optional): the hashed buckets of a piece's lower-case
+  suffixes (2 to 6 letters) and prefixes (3 and 4 letters, apart for
+  word-start and inner pieces), int16 [vocab, AFFIX_SLOTS], 0 where the
+  piece is too short. The mean of their embeddings is added as well, so an
+  id never seen in training still says what it ends with: DeBERTa-v3 has
+  whole-word pieces such as "▁fluconazole" or "▁uveitis" that the training
+  corpora never contain, and "-azole" or "-itis" say what they are.
+
 During training, "row dropout" replaces a kept id's row by its own bucket
 row (not the UNK row), so the bucket rows learn what unseen ids look like.
 """
+
+import zlib
 
 import torch
 
@@ -59,6 +69,51 @@ def piece_shape(piece, word_start_marker="▁", continuation_marker=None):
     return 1 + (int(start) * len(CASES) + CASES.index(letter_case(body))) * 2 + int(digit)
 
 
+SUFFIXES = (2, 3, 4, 5, 6)
+PREFIXES = (3, 4)
+AFFIX_SLOTS = len(SUFFIXES) + len(PREFIXES)
+
+
+def piece_parts(piece, word_start_marker="▁", continuation_marker=None):
+    """(starts a word, body without the marker) of a sub-word piece string."""
+    if continuation_marker is not None:
+        start = not piece.startswith(continuation_marker)
+        return start, (piece if start else piece[len(continuation_marker):])
+    start = piece.startswith(word_start_marker)
+    return start, (piece[len(word_start_marker):] if start else piece)
+
+
+def affixes(start, body):
+    """The affix strings of a piece, one per slot (None: too short); each is
+    tagged with its kind so a suffix and a prefix of the same letters
+    differ. Only pieces with letters have affixes."""
+    b = body.lower()
+    if not any(c.isalpha() for c in b):
+        return [None] * AFFIX_SLOTS
+    out = ["s%d:%s" % (n, b[-n:]) if len(b) >= n else None for n in SUFFIXES]
+    out += ["p%d%s:%s" % (n, "^" if start else "", b[:n]) if len(b) >= n else None for n in PREFIXES]
+    return out
+
+
+def affix_bucket(affix, n_buckets):
+    """The bucket (1..n_buckets) of an affix string; 0 stays "no affix"."""
+    return 1 + zlib.crc32(affix.encode("utf-8")) % n_buckets
+
+
+def affix_table(tok, n_buckets):
+    """int16 tensor [vocab, AFFIX_SLOTS]: the affix buckets of every id (0 for
+    none, and for the special and added tokens)."""
+    assert n_buckets < 2 ** 15, "the table is int16"
+    table = torch.zeros((tok.vocab_size, AFFIX_SLOTS), dtype=torch.int16)
+    special = set(tok.special_ids())
+    for i, piece in tok.pieces():
+        if i in special:
+            continue
+        row = [affix_bucket(a, n_buckets) if a is not None else 0 for a in affixes(*tok.parts_of(piece))]
+        table[i] = torch.tensor(row, dtype=torch.int16)
+    return table
+
+
 def bucket(i, n_buckets):
     """The hashed bucket (0..n_buckets-1) of a folded id."""
     return ((i * _HASH_MUL) & 0xFFFFFFFF) % n_buckets
@@ -89,13 +144,13 @@ def shape_table(tok):
     return shape
 
 
-def input_tables(tok, counts, min_count, n_buckets, extra_keep=()):
+def input_tables(tok, counts, min_count, n_buckets, extra_keep=(), affix_buckets=0):
     """Build the constant tables from sub-word id counts of the training data.
 
     counts: {id: occurrences}; extra_keep: ids that get a row whatever their
     count (label phrasings). Returns a dict: remap, bucket_rows (LongTensor
     [vocab], each id's bucket row), shape (LongTensor[vocab]), n_rows,
-    unk_row (0), special_rows.
+    unk_row (0), special_rows, and with affix_buckets > 0 affix (affix_table).
     """
     fold = fold_table(tok)
     fl = fold.tolist()
@@ -130,5 +185,8 @@ def input_tables(tok, counts, min_count, n_buckets, extra_keep=()):
             bucket_rows[i] = b
     remap = torch.tensor(remap, dtype=torch.long)
     bucket_rows = torch.tensor(bucket_rows, dtype=torch.long)
-    return dict(remap=remap, bucket_rows=bucket_rows, shape=shape_table(tok), n_rows=n_rows, unk_row=0,
-                special_rows=special_rows)
+    out = dict(remap=remap, bucket_rows=bucket_rows, shape=shape_table(tok), n_rows=n_rows, unk_row=0,
+               special_rows=special_rows)
+    if affix_buckets:
+        out["affix"] = affix_table(tok, affix_buckets)
+    return out

@@ -76,11 +76,13 @@ class TokenEncoder(nn.Module):
     [vocab]), a word-shape embedding of each id is added to its row's, and
     row dropout replaces a row by the id's hashed bucket row instead of the
     UNK row. Without them (the fixtures, the first built-in model) the
-    module and its state dict are as before.
+    module and its state dict are as before. With `tables["affix"]` (int16
+    [vocab, slots], inputs.affix_table) and affix_buckets > 0, the mean
+    embedding of each id's affix buckets (0 = none, a zero row) is added too.
     """
 
     def __init__(self, remap, n_rows, unk_row, emb_dim, d_model, n_layers, n_heads, ffn_dim, dropout,
-                 special_rows=(), tables=None):
+                 special_rows=(), tables=None, affix_buckets=0):
         super().__init__()
         self.register_buffer("remap", remap.clone().long())
         self.shape_emb = None
@@ -90,6 +92,13 @@ class TokenEncoder(nn.Module):
             self.register_buffer("bucket_rows", tables["bucket_rows"].clone().long())
             self.shape_emb = nn.Embedding(N_SHAPES, emb_dim)
             nn.init.normal_(self.shape_emb.weight, std=0.02)
+        self.affix_emb = None
+        if tables is not None and affix_buckets:
+            self.register_buffer("affix", tables["affix"].clone().to(torch.int16))
+            self.affix_emb = nn.Embedding(affix_buckets + 1, emb_dim, padding_idx=0)
+            nn.init.normal_(self.affix_emb.weight, std=0.02)
+            with torch.no_grad():
+                self.affix_emb.weight[0].zero_()
         self.unk_row = unk_row
         self.emb = nn.Embedding(n_rows, emb_dim)
         nn.init.normal_(self.emb.weight, std=0.02)
@@ -120,6 +129,10 @@ class TokenEncoder(nn.Module):
         x = self.emb(rows)
         if self.shape_emb is not None:
             x = x + self.shape_emb(self.shape[input_ids])
+        if self.affix_emb is not None:
+            a = self.affix[input_ids].long()  # [B, T, slots]; 0 = no affix (a zero row)
+            n = (a > 0).sum(2, keepdim=True).clamp(min=1).to(x.dtype)
+            x = x + self.affix_emb(a).sum(2) / n
         if self.emb_proj is not None:
             x = self.emb_proj(x)
         T = input_ids.size(1)
@@ -277,7 +290,7 @@ class GLiNER(nn.Module):
         enc = cfg["encoder"]
         self.token_rep_layer = TokenEncoder(remap, n_rows, unk_row, enc["emb_dim"], enc["d_model"], enc["n_layers"],
                                             enc["n_heads"], enc["ffn_dim"], enc["dropout"], special_rows,
-                                            tables)
+                                            tables, cfg.get("affix_buckets", 0))
         self.projection = nn.Linear(enc["d_model"], D) if enc["d_model"] != D else None
         self.rnn = LstmSeq2SeqEncoder(D, cfg.get("num_rnn_layers", 1))
         dropout = cfg.get("dropout", 0.4)

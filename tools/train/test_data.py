@@ -1,9 +1,11 @@
 """Unit tests of the training examples: prompts with every known type, the
-masked loss, and casing augmentation (run by make test).
+masked loss, casing augmentation, and the devel sentences used for training
+(run by make test).
 
     /usr/bin/python3 -m unittest discover -s tools/train -t . -p 'test_*.py'
 """
 
+import os
 import random
 import unittest
 
@@ -12,7 +14,7 @@ import torch
 from tools.train import augment as A
 from tools.train import data as D
 from tools.train.test_inputs import FakeTok
-from tools.train.train import span_loss
+from tools.train.train import load_training, span_loss
 
 TYPES = ["disease", "chemical", "gene"]
 
@@ -113,6 +115,29 @@ class CasingTest(unittest.TestCase):
     def test_no_mentions_no_change(self):
         words = ["nothing", "here"]
         self.assertEqual(A.recase(words, [], random.Random(0), {"title": 1.0, "initial": 1.0}), (words, []))
+
+
+SHARED = os.environ.get("GLINER_SHARED_DIR", "testdata/shared")
+
+
+class DevelTrainTest(unittest.TestCase):
+    def test_selection_sentences_are_never_trained_on(self):
+        P = dict(train=dict(ncbi_disease=0), repeat=dict(ncbi_disease=2), devel_limit=100, devel_shuffle=True)
+        base, _ = load_training(P, None, SHARED, say=lambda m: None)
+        P["devel_train"] = True
+        train, dv = load_training(P, None, SHARED, say=lambda m: None)
+        whole = D.load_corpus(SHARED, "ncbi-disease", "devel")
+        n_devel = len(whole)
+        # selection: the first sentences in file order (whole abstracts), not a shuffled sample
+        self.assertEqual([s.words for s in dv["ncbi-disease"]], [s.words for s in whole[:100]])
+        # the rest of devel joins the training data, repeated like the corpus's train split
+        self.assertEqual(len(train), len(base) + 2 * (n_devel - 100))
+        held = {id(s) for s in dv["ncbi-disease"]}
+        self.assertFalse(any(id(s) in held for s in train))
+        key = lambda s: (tuple(s.words), tuple(s.spans))
+        extra = [key(s) for s in train[len(base):]]
+        self.assertFalse(set(key(s) for s in dv["ncbi-disease"]) & set(extra) -
+                         set(key(s) for s in base))
 
 
 if __name__ == "__main__":

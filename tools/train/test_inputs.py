@@ -1,5 +1,5 @@
-"""Unit tests of the input tables (case folding, hashed buckets, word shapes)
-and of an exported model that uses them (run by make test).
+"""Unit tests of the input tables (case folding, hashed buckets, word shapes,
+affixes) and of an exported model that uses them (run by make test).
 
     /usr/bin/python3 -m unittest discover -s tools/train -t . -p 'test_*.py'
 """
@@ -43,6 +43,9 @@ class FakeTok:
     def shape_of(self, piece):
         return I.piece_shape(piece)
 
+    def parts_of(self, piece):
+        return I.piece_parts(piece)
+
     def encode_word(self, w):
         if w in self.added:
             return [self.added[w]]
@@ -53,10 +56,10 @@ class FakeTok:
         open(os.path.join(out_dir, "fake_tokenizer.txt"), "w").close()
 
 
-def tables(min_count=2, n_buckets=16, counts=None):
+def tables(min_count=2, n_buckets=16, counts=None, affix_buckets=0):
     tok = FakeTok()
     counts = counts if counts is not None else {4: 5, 5: 1, 7: 1, 8: 1, 9: 3, 15: 9, 11: 1}
-    return tok, I.input_tables(tok, counts, min_count, n_buckets, extra_keep=[22])
+    return tok, I.input_tables(tok, counts, min_count, n_buckets, extra_keep=[22], affix_buckets=affix_buckets)
 
 
 class ShapeTest(unittest.TestCase):
@@ -121,6 +124,30 @@ class InputTablesTest(unittest.TestCase):
             self.assertTrue(torch.equal(a[k], b[k]), k)
 
 
+class AffixTest(unittest.TestCase):
+    def test_affixes_of_a_piece(self):
+        self.assertEqual(I.piece_parts("▁Fluconazole"), (True, "Fluconazole"))
+        self.assertEqual(I.piece_parts("##zole", continuation_marker="##"), (False, "zole"))
+        got = I.affixes(True, "Fluconazole")
+        self.assertEqual(got, ["s2:le", "s3:ole", "s4:zole", "s5:azole", "s6:nazole", "p3^:flu", "p4^:fluc"])
+        self.assertEqual(I.affixes(False, "itis")[:4], ["s2:is", "s3:tis", "s4:itis", None])
+        self.assertEqual(I.affixes(False, "itis")[5], "p3:iti", "inner pieces' prefixes differ from word starts'")
+        self.assertEqual(I.affixes(True, "2,3"), [None] * I.AFFIX_SLOTS, "no letters, no affixes")
+
+    def test_table(self):
+        tok, t = tables(affix_buckets=64)
+        a = t["affix"]
+        self.assertEqual(a.dtype, torch.int16)
+        self.assertEqual(tuple(a.shape), (40, I.AFFIX_SLOTS))
+        for i in tok.special_ids():
+            self.assertEqual(a[i].tolist(), [0] * I.AFFIX_SLOTS)
+        self.assertTrue(((a >= 0) & (a <= 64)).all())
+        # Case does not matter: ▁Aspirin and ▁aspirin have the same affixes; "▁asp" and "irin" share none.
+        self.assertEqual(a[4].tolist(), a[5].tolist())
+        self.assertEqual(a[4].tolist()[2], I.affix_bucket("s4:irin", 64))
+        self.assertNotIn("affix", tables()[1], "no affix table unless asked")
+
+
 def tiny_cfg():
     return dict(span_mode="markerV0", max_width=3, hidden_size=8, class_token_index=38, num_rnn_layers=1,
                 dropout=0.0, max_len=384, max_types=25, embed_ent_token=False, word_pool="mean",
@@ -129,10 +156,13 @@ def tiny_cfg():
 
 
 class ModelWithTablesTest(unittest.TestCase):
+    cfg = staticmethod(tiny_cfg)
+
     def model(self):
-        tok, t = tables()
+        cfg = self.cfg()
+        tok, t = tables(affix_buckets=cfg.get("affix_buckets", 0))
         torch.manual_seed(0)
-        m = GLiNER(tiny_cfg(), t["remap"], t["n_rows"], 0, t["special_rows"], t)
+        m = GLiNER(cfg, t["remap"], t["n_rows"], 0, t["special_rows"], t)
         return tok, t, m
 
     def test_shape_embedding_changes_the_input(self):
@@ -164,7 +194,7 @@ class ModelWithTablesTest(unittest.TestCase):
         tok, t, m = self.model()
         with tempfile.TemporaryDirectory() as d:
             ck = os.path.join(d, "ck.pt")
-            torch.save(dict(cfg=tiny_cfg(), n_rows=t["n_rows"], unk_row=0, tokenizer="fake", name="tiny",
+            torch.save(dict(cfg=self.cfg(), n_rows=t["n_rows"], unk_row=0, tokenizer="fake", name="tiny",
                             state_dict=m.state_dict()), ck)
             back, _ = E.load_checkpoint(ck)
             self.assertIsNotNone(back.token_rep_layer.shape_emb)
@@ -178,6 +208,33 @@ class ModelWithTablesTest(unittest.TestCase):
             with torch.no_grad():
                 logits = back(*args)
             self.assertEqual(tuple(logits.shape), (2, 4, 3, 2))
+            if self.cfg().get("affix_buckets"):
+                self.assertIsNotNone(back.token_rep_layer.affix_emb)
+                affix = [x for x in g.initializer if x.data_type == onnx.TensorProto.INT16]
+                self.assertEqual([tuple(x.dims) for x in affix], [(40, I.AFFIX_SLOTS)], "the affix table is int16")
+
+
+def tiny_affix_cfg():
+    return dict(tiny_cfg(), affix_buckets=64)
+
+
+class ModelWithAffixesTest(ModelWithTablesTest):
+    """The same tests with the affix embedding, plus its own."""
+    cfg = staticmethod(tiny_affix_cfg)
+
+    def test_affixes_change_unseen_ids(self):
+        tok, t, m = self.model()
+        enc = m.token_rep_layer.eval()
+        mask = torch.ones(1, 3, dtype=torch.long)
+        # The affix embedding is part of every non-special input.
+        self.assertIsNotNone(enc.affix_emb)
+        with torch.no_grad():
+            self.assertEqual(float(enc.affix_emb.weight[0].abs().sum()), 0.0, "row 0 (no affix) is zero")
+            enc.affix_emb.weight[1:].normal_()
+            x = enc(torch.tensor([[1, 4, 2]]), mask)
+            enc.affix_emb.weight[1:].zero_()
+            y = enc(torch.tensor([[1, 4, 2]]), mask)
+        self.assertFalse(torch.allclose(x, y))
 
 
 if __name__ == "__main__":

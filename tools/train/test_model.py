@@ -8,7 +8,7 @@ import unittest
 import torch
 
 from tools.train.model import GLiNER
-from tools.train.train import sync_grads
+from tools.train.train import Average, sync_grads
 
 
 def tiny(word_pool):
@@ -70,6 +70,27 @@ class SyncGradsTest(unittest.TestCase):
         self.assertTrue(sync_grads(m, True))
         self.assertFalse(sync_grads(m, False))
         self.assertTrue(torch.equal(m.weight.grad, g))
+
+
+class AverageTest(unittest.TestCase):
+    def test_average_follows_the_weights_and_swaps_back(self):
+        m = torch.nn.Linear(2, 1)
+        m.register_buffer("ids", torch.arange(3))  # integer buffers are not averaged
+        w0 = m.weight.detach().clone()
+        avg = Average(m, 0.5)
+        with torch.no_grad():
+            m.weight.add_(1.0)
+        avg.update()  # k=0: d = min(0.5, 1/10) = 0.1
+        want = 0.1 * w0 + 0.9 * (w0 + 1.0)
+        self.assertTrue(torch.allclose(avg.avg["weight"], want))
+        self.assertNotIn("ids", avg.avg)
+        trained = m.weight.detach().clone()
+        with avg.swapped():
+            self.assertTrue(torch.allclose(m.weight, want))
+        self.assertTrue(torch.equal(m.weight, trained))
+        for _ in range(100):
+            avg.update()  # the decay reaches its cap: the average tends to the constant weights
+        self.assertTrue(torch.allclose(avg.avg["weight"], trained, atol=1e-6))
 
 
 if __name__ == "__main__":

@@ -80,6 +80,10 @@ class DebertaTokenizer(_AddedTokens):
         from .inputs import piece_shape
         return piece_shape(piece, word_start_marker="\u2581")
 
+    def parts_of(self, piece):
+        from .inputs import piece_parts
+        return piece_parts(piece, word_start_marker="\u2581")
+
     def save(self, out_dir):
         shutil.copyfile(self.spm_path, os.path.join(out_dir, "spm.model"))
         with open(os.path.join(out_dir, "added_tokens.json"), "w") as f:
@@ -152,6 +156,10 @@ class BertTokenizer(_AddedTokens):
     def shape_of(self, piece):
         from .inputs import piece_shape
         return piece_shape(piece, continuation_marker="##")
+
+    def parts_of(self, piece):
+        from .inputs import piece_parts
+        return piece_parts(piece, continuation_marker="##")
 
     def _basic(self, text):
         out = []

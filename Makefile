@@ -5,7 +5,7 @@ GO        ?= go
 GOTEST    ?= $(GO) test
 TESTFLAGS ?= -timeout 25m
 
-.PHONY: all demo test deps deps-run vet test-nocgo fuzz soak bench bench-variants bench-peers fixtures goldens variants train-default eval-default eval-casing test-beam beam-demo
+.PHONY: all demo test deps deps-run vet test-nocgo fuzz soak bench bench-variants bench-peers fixtures goldens variants train-default eval-default eval-casing doc-texts test-beam beam-demo
 
 all: test
 
@@ -133,6 +133,10 @@ eval-default: deps-run
 ## eval-casing: recall of the built-in model on the casing test set (testdata/casing) per casing.
 eval-casing: deps-run
 	scripts/eval-casing.sh
+
+## doc-texts: what the built-in model returns on the texts of the docs (the model card's table).
+doc-texts: deps-run
+	scripts/doc-texts.sh
 
 ## The Apache Beam pipeline is its own module (beam/), so that the library does not carry Beam's
 ## dependencies; discovery of the ONNX Runtime library stops at beam/go.mod, hence the variable.

@@ -63,7 +63,7 @@ func ExampleModel_Extract() {
 	for _, e := range ents {
 		fmt.Printf("%s %q [%d,%d) %.2f\n", e.Label, e.Text, e.Start, e.End, e.Score)
 	}
-	// Output: disease "breast cancer" [49,62) 0.99
+	// Output: disease "breast cancer" [49,62) 0.94
 }
 
 func ExampleModel_ExtractBatch() {
@@ -88,6 +88,7 @@ func ExampleModel_ExtractBatch() {
 	}
 	// Output:
 	// 0 disease type 2 diabetes
-	// 0 1 entities
+	// 0 chemical metformin
+	// 0 2 entities
 	// 1 0 entities
 }

@@ -7,12 +7,11 @@
 //
 // With the built-in model it prints:
 //
-//	chemical   "Cisplatin-induced"                 bytes [0,17) score 0.935
-//	disease    "nephrotoxicity"                    bytes [18,32) score 0.979
-//	disease    "ovarian cancer"                    bytes [63,77) score 0.983
+//	chemical   "Cisplatin-induced"                 bytes [0,17) score 0.954
+//	disease    "nephrotoxicity"                    bytes [18,32) score 0.973
+//	disease    "ovarian cancer"                    bytes [63,77) score 0.915
 //
-// It misses the gene BRCA1 in this sentence (it finds it in "Mutations in
-// BRCA1 increase the risk of breast cancer"), and GLiNER's word splitter
+// It misses the gene BRCA1 in this sentence, and GLiNER's word splitter
 // keeps "Cisplatin-induced" as one word. The built-in model is small and not
 // zero-shot: its model card (internal/builtin/model/README.md) lists where
 // it fails.

@@ -57,14 +57,19 @@ def letter_case(s):
     return "mixed"
 
 
-def piece_shape(piece, word_start_marker="▁", continuation_marker=None):
-    """The shape id (1..N_SHAPES-1) of a sub-word piece string."""
+def piece_parts(piece, word_start_marker="▁", continuation_marker=None):
+    """(starts a word, body without the marker) of a sub-word piece string:
+    SentencePiece marks a word start ("▁"), WordPiece a continuation ("##")."""
     if continuation_marker is not None:
         start = not piece.startswith(continuation_marker)
-        body = piece[len(continuation_marker):] if not start else piece
-    else:
-        start = piece.startswith(word_start_marker)
-        body = piece[len(word_start_marker):] if start else piece
+        return start, (piece if start else piece[len(continuation_marker):])
+    start = piece.startswith(word_start_marker)
+    return start, (piece[len(word_start_marker):] if start else piece)
+
+
+def piece_shape(piece, word_start_marker="▁", continuation_marker=None):
+    """The shape id (1..N_SHAPES-1) of a sub-word piece string."""
+    start, body = piece_parts(piece, word_start_marker, continuation_marker)
     digit = any(c.isdigit() for c in body)
     return 1 + (int(start) * len(CASES) + CASES.index(letter_case(body))) * 2 + int(digit)
 
@@ -72,15 +77,6 @@ def piece_shape(piece, word_start_marker="▁", continuation_marker=None):
 SUFFIXES = (2, 3, 4, 5, 6)
 PREFIXES = (3, 4)
 AFFIX_SLOTS = len(SUFFIXES) + len(PREFIXES)
-
-
-def piece_parts(piece, word_start_marker="▁", continuation_marker=None):
-    """(starts a word, body without the marker) of a sub-word piece string."""
-    if continuation_marker is not None:
-        start = not piece.startswith(continuation_marker)
-        return start, (piece if start else piece[len(continuation_marker):])
-    start = piece.startswith(word_start_marker)
-    return start, (piece[len(word_start_marker):] if start else piece)
 
 
 def affixes(start, body):

@@ -594,26 +594,31 @@ class Average:
     the model for evaluation and saving, and the trained weights back after."""
 
     def __init__(self, model, decay):
-        self.model, self.decay, self.k = model, decay, 0
-        self.avg = {n: t.detach().clone() for n, t in model.state_dict().items() if t.is_floating_point()}
+        self.decay, self.k = decay, 0
+        # The state dict's tensors share storage with the model's parameters and
+        # buffers (the optimiser updates them in place), so they are looked up once.
+        self.live = {n: t for n, t in model.state_dict().items() if t.is_floating_point()}
+        self.avg = {n: t.clone() for n, t in self.live.items()}
 
     @torch.no_grad()
     def update(self):
         d = min(self.decay, (1 + self.k) / (10 + self.k))
         self.k += 1
-        sd = self.model.state_dict()
         for n, a in self.avg.items():
-            a.mul_(d).add_(sd[n], alpha=1 - d)
+            a.mul_(d).add_(self.live[n], alpha=1 - d)
 
     @contextlib.contextmanager
     def swapped(self):
-        sd = self.model.state_dict()
-        trained = {n: sd[n].detach().clone() for n in self.avg}
-        self.model.load_state_dict(self.avg, strict=False)
+        trained = {n: t.clone() for n, t in self.live.items()}
+        with torch.no_grad():
+            for n, t in self.live.items():
+                t.copy_(self.avg[n])
         try:
             yield
         finally:
-            self.model.load_state_dict(trained, strict=False)
+            with torch.no_grad():
+                for n, t in self.live.items():
+                    t.copy_(trained[n])
 
 
 def do_export(ckpt, export_dir, tok, shared, layouts, log_f=None):
